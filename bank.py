@@ -1,0 +1,545 @@
+"""The question bank: load a questions.yaml, check all of it, return an immutable model."""
+
+from __future__ import annotations
+
+import difflib
+import gc
+import os
+import re
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a bank is text; beyond this it is a mistake, not a bank
+MAX_TEXT_CHARS = 100_000  # one card field; far above any real answer, far below a hang
+ID_PATTERN = r"^[a-z0-9-]{1,64}$"
+TAG_PATTERN = r"^[^\s\"]+$"  # Anki splits tags on white space; quotes break its search syntax
+DIFFICULTIES = ("easy", "medium", "hard")
+TOP_KEYS = ("format", "title", "subtitle", "deck", "namespace", "topics", "questions")
+QUESTION_KEYS = (
+    "id", "topic", "question", "answer", "explanation", "example", "mistakes", "story",
+    "tags", "difficulty",
+)
+REQUIRED_QUESTION_KEYS = ("id", "topic", "question", "answer")
+OPTIONAL_TEXTS = ("explanation", "example", "story")
+
+_ID = re.compile(ID_PATTERN)
+_TAG = re.compile(TAG_PATTERN)
+# C0 controls but tab and newline, DEL, C1 controls: invisible on a card, garbage in a PDF
+_CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+_STR = "tag:yaml.org,2002:str"
+_KINDS = {
+    _STR: "text",
+    "tag:yaml.org,2002:null": "empty",
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:seq": "a list",
+    "tag:yaml.org,2002:map": "a mapping",
+}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same nodes, C speed
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Diagnostic:
+    """One problem in a bank, at a 1-based line and column."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+
+class BankError(Exception):
+    """The bank is invalid; *problems* lists every error found, sorted by position."""
+
+    def __init__(self, problems: list[Diagnostic]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(map(str, self.problems)))
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A topic: its id in the bank and the name shown as subdeck and booklet section."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question with its answer and optional study sections, texts in the markup subset."""
+
+    id: str  # stable for ever: the Anki note GUID comes from it
+    topic: str  # a Topic.id of the bank
+    question: str
+    answer: str
+    explanation: str | None = None
+    example: str | None = None
+    mistakes: tuple[str, ...] = ()  # one text, or the items of the bank's list
+    story: str | None = None
+    tags: tuple[str, ...] = ()
+    difficulty: str | None = None
+    line: int = 0  # where the question starts in the bank, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class Bank:
+    """A valid bank: exporters get this and nothing else."""
+
+    title: str
+    subtitle: str | None
+    deck: str
+    namespace: str
+    topics: tuple[Topic, ...]  # declared order: subdeck and booklet order
+    questions: tuple[Question, ...]  # bank order
+    modified: int  # seconds since the epoch: SOURCE_DATE_EPOCH, else the bank file's mtime
+    source: str = "questions.yaml"
+    warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
+
+    @property
+    def slug(self) -> str:
+        """The artifact file name stem: the title in lowercase ASCII words and hyphens."""
+        return slugify(self.title) or "deck"
+
+    def sections(self) -> tuple[tuple[Topic, tuple[Question, ...]], ...]:
+        """Topics in declared order, each with its questions in bank order."""
+        by_topic: dict[str, list[Question]] = {topic.id: [] for topic in self.topics}
+        for question in self.questions:
+            by_topic[question.topic].append(question)
+        return tuple((topic, tuple(by_topic[topic.id])) for topic in self.topics)
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII words of *text* joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+
+
+def source_date(path: Path | None) -> int:
+    """The bank's date: SOURCE_DATE_EPOCH when set, else the file's mtime, else now."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if value:
+        if not value.isdigit():
+            raise ValueError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {value!r}")
+        return int(value)
+    if path is not None:
+        return int(path.stat().st_mtime)
+    return int(time.time())
+
+
+def load_bank(path: Path | None, data: bytes | None = None, *, name: str | None = None) -> Bank:
+    """Read and check a bank from *path* (or *data*, e.g. standard input); raise BankError."""
+    shown = name or (str(path) if path is not None else "<stdin>")
+    if data is None:
+        assert path is not None
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    checker = _Checker(shown)
+    text = checker.decode(data)
+    root = checker.compose(text) if text is not None else None
+    bank = checker.bank(root, path) if root is not None else None
+    if checker.errors or bank is None:
+        raise BankError(checker.errors)
+    return bank
+
+
+def _kind(node: yaml.Node) -> str:
+    return _KINDS.get(node.tag, "a tagged value")
+
+
+def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    """Walks the composed YAML nodes, collecting every problem before giving up."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.topic_keys: dict[str, yaml.Node] = {}
+
+    # -- reporting -------------------------------------------------------------------------
+    def error(self, node: yaml.Node | None, message: str, *, at: tuple[int, int] | None = None) -> None:
+        line, column = at or ((node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1))
+        self.errors.append(Diagnostic(self.path, line, column, message))
+
+    def warn(self, node: yaml.Node, message: str) -> None:
+        mark = node.start_mark
+        self.warnings.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, message, "warning"))
+
+    # -- bytes to nodes --------------------------------------------------------------------
+    def decode(self, data: bytes) -> str | None:
+        if len(data) > MAX_FILE_BYTES:
+            self.error(None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; a bank is a text file")
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start]
+            line = before.count(b"\n") + 1
+            column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+            self.error(None, f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8",
+                       at=(line, column))
+            return None
+        if not text.strip():
+            self.error(None, "the file is empty; a bank needs title, topics and questions")
+            return None
+        return text
+
+    def compose(self, text: str) -> yaml.Node | None:
+        enabled = gc.isenabled()
+        gc.disable()  # the node graph holds no cycles; collecting during the load only costs time
+        try:
+            root = yaml.compose(text, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            problem = " ".join(filter(None, (exc.problem, exc.context and f"({exc.context})")))
+            if mark and text[mark.index : mark.index + 1] == "\t":
+                problem = "a tab character; YAML indents with spaces only"
+            elif exc.context == "while scanning a quoted scalar" and exc.context_mark:
+                where = (exc.context_mark.line + 1, exc.context_mark.column + 1)
+                problem = f"the quote opened here is never closed ({exc.problem})"
+            self.error(None, f"YAML syntax: {problem}", at=where)
+            return None
+        except yaml.YAMLError as exc:
+            self.error(None, f"YAML syntax: {exc}")
+            return None
+        finally:
+            if enabled:
+                gc.enable()
+        if root is None:
+            self.error(None, "the file holds no YAML document; a bank needs title, topics and questions")
+            return None
+        if self._has_aliases(root):
+            self._report_aliases(text)
+            return None
+        return root
+
+    def _has_aliases(self, root: yaml.Node) -> bool:
+        """Whether any node is reached twice: the composer shares a node for every alias."""
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                return True
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    stack.extend((key, value))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+        return False
+
+    def _report_aliases(self, text: str) -> None:
+        """One error per anchor, at its first alias: a bomb repeats aliases by the thousand."""
+        uses: dict[str, list[yaml.Mark]] = {}
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                uses.setdefault(event.anchor, []).append(event.start_mark)
+        for anchor, marks in uses.items():
+            times = f" ({len(marks)} uses)" if len(marks) > 1 else ""
+            self.error(None, f"YAML alias '*{anchor}'{times} is not allowed in a bank; "
+                       "write the value out in full", at=(marks[0].line + 1, marks[0].column + 1))
+
+    # -- nodes to the model ----------------------------------------------------------------
+    def mapping(self, node: yaml.Node, what: str, keys: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """The entries of a mapping node by key, reporting duplicate and unknown keys."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping of keys to values, not {_kind(node)}")
+            return {}
+        entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                self.error(key, f"a key in {what} must be a plain word, not {_kind(key)}")
+                continue
+            name = key.value
+            if name in entries:
+                first = entries[name][0].start_mark.line + 1
+                self.error(key, f"duplicate key '{name}' in {what}; the first is on line {first}")
+                continue
+            entries[name] = (key, value)
+            if keys and name not in keys:
+                hint = _suggest(name, keys) or f"; expected one of: {', '.join(keys)}"
+                self.error(key, f"unknown key '{name}' in {what}{hint}")
+        return entries
+
+    def text(self, node: yaml.Node, what: str) -> str | None:
+        """A non-empty string scalar, or None after reporting why not."""
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
+            if node.tag == "tag:yaml.org,2002:null":
+                self.error(node, f"{what} is empty; write its text")
+            elif isinstance(node, yaml.ScalarNode):
+                self.error(node, f"{what} must be text, not {_kind(node)}; "
+                           f"put it in quotes if you mean the text '{node.value}'")
+            else:
+                self.error(node, f"{what} must be text, not {_kind(node)}")
+            return None
+        value = node.value
+        if not value.strip():
+            self.error(node, f"{what} is empty; write its text")
+            return None
+        if len(value) > MAX_TEXT_CHARS:
+            self.error(node, f"{what} is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}")
+            return None
+        bad = _CONTROL.search(value)
+        if bad:
+            self.error(node, f"{what} contains the control character U+{ord(bad.group()):04X}, "
+                       "which no card or page can show; remove it")
+            return None
+        return value
+
+    def bank(self, root: yaml.Node, path: Path | None) -> Bank | None:
+        if not isinstance(root, yaml.MappingNode):
+            self.error(root, f"the bank must be a mapping with title, topics and questions, not {_kind(root)}")
+            return None
+        top = self.mapping(root, "the bank", TOP_KEYS)
+        missing = [key for key in ("title", "topics", "questions") if key not in top]
+        if missing:
+            self.error(root, f"the bank has no {' and no '.join(repr(key) for key in missing)}")
+        if "format" in top:
+            node = top["format"][1]
+            if node.tag != "tag:yaml.org,2002:int" or node.value.strip() != str(FORMAT_VERSION):
+                self.error(node, f"format must be {FORMAT_VERSION}, the only format this deckbook reads; "
+                           f"found '{node.value if isinstance(node, yaml.ScalarNode) else _kind(node)}'")
+        texts = {key: self.text(top[key][1], key) for key in ("title", "subtitle", "deck", "namespace")
+                 if key in top}
+        topics = self.topics(top["topics"][1]) if "topics" in top else ()
+        questions = self.questions(top["questions"][1], topics) if "questions" in top else ()
+        if self.errors:
+            return None
+        title = texts["title"]
+        deck = texts.get("deck") or title
+        assert title is not None and deck is not None
+        try:
+            modified = source_date(path)
+        except ValueError as exc:
+            self.error(None, str(exc))
+            return None
+        return Bank(
+            title=title,
+            subtitle=texts.get("subtitle"),
+            deck=deck,
+            namespace=texts.get("namespace") or deck,
+            topics=tuple(topics),
+            questions=tuple(questions),
+            modified=modified,
+            source=self.path,
+            warnings=tuple(sorted(self.warnings)),
+        )
+
+    def topics(self, node: yaml.Node) -> list[Topic]:
+        entries = self.mapping(node, "topics", ())
+        if isinstance(node, yaml.MappingNode) and not node.value:
+            self.error(node, "topics is empty; declare at least one, e.g. 'python: Python'")
+        topics: list[Topic] = []
+        names: dict[str, yaml.Node] = {}
+        for topic_id, (key, value) in entries.items():
+            if not _ID.match(topic_id):
+                self.error(key, f"topic id '{topic_id}' may only have lowercase letters, digits and "
+                           f"hyphens (1 to 64); try '{slugify(topic_id)[:64] or 'topic'}'")
+            name = self.text(value, f"the name of topic '{topic_id}'")
+            if name is None:
+                continue
+            if "::" in name:
+                self.error(value, f"topic name '{name}' contains '::', which Anki reads as a deeper "
+                           "subdeck; use another separator")
+            elif name.casefold() in names:
+                first = names[name.casefold()].start_mark.line + 1
+                self.error(value, f"topic name '{name}' is also used on line {first}; "
+                           "two topics would share one subdeck")
+            names.setdefault(name.casefold(), value)
+            self.topic_keys[topic_id] = key
+            topics.append(Topic(topic_id, name))
+        return topics
+
+    def questions(self, node: yaml.Node, topics: list[Topic]) -> list[Question]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"questions must be a list ('- id: ...' items), not {_kind(node)}")
+            return []
+        if not node.value:
+            self.error(node, "questions is empty; add at least one")
+        topic_ids = tuple(topic.id for topic in topics)
+        ids: dict[str, yaml.Node] = {}
+        texts: dict[str, tuple[str, int]] = {}
+        result: list[Question] = []
+        used_topics: set[str] = set()
+        for number, item in enumerate(node.value, 1):
+            question = self.question(item, number, topic_ids)
+            if question is None:
+                continue
+            id_node = self.mapping_value(item, "id")
+            if question.id in ids:
+                first = ids[question.id].start_mark.line + 1
+                self.error(id_node, f"duplicate id '{question.id}'; the first is on line {first}; "
+                           "every question needs its own id")
+            ids.setdefault(question.id, id_node)
+            normal = " ".join(question.question.casefold().split())
+            if normal in texts:
+                other, line = texts[normal]
+                self.warn(self.mapping_value(item, "question"),
+                          f"question '{question.id}' asks the same as '{other}' on line {line}")
+            texts.setdefault(normal, (question.id, item.start_mark.line + 1))
+            used_topics.add(question.topic)
+            result.append(question)
+        for topic in topics:
+            if topic.id not in used_topics and not self.errors:
+                self.warn(self.topic_keys[topic.id],
+                          f"topic '{topic.id}' has no questions; its subdeck and section stay empty")
+        return result
+
+    @staticmethod
+    def mapping_value(node: yaml.MappingNode, key: str) -> yaml.Node:
+        return next(value for k, value in node.value if k.value == key)
+
+    def question(self, node: yaml.Node, number: int, topic_ids: tuple[str, ...]) -> Question | None:
+        what = f"question {number}"
+        entries = self.mapping(node, what, QUESTION_KEYS)
+        if not entries:
+            if isinstance(node, yaml.MappingNode):
+                self.error(node, f"{what} is empty; it needs {', '.join(REQUIRED_QUESTION_KEYS)}")
+            return None
+        id_value = None
+        if "id" in entries:
+            id_node = entries["id"][1]
+            id_value = self.text(id_node, f"the id of {what}")
+            if id_value is not None and not _ID.match(id_value):
+                self.error(id_node, f"id '{id_value}' may only have lowercase letters, digits and "
+                           f"hyphens (1 to 64); try '{slugify(id_value)[:64] or 'q'}'")
+                id_value = None
+        if id_value:
+            what = f"question '{id_value}'"
+        missing = [key for key in REQUIRED_QUESTION_KEYS if key not in entries]
+        if missing:
+            self.error(node, f"{what} has no {' and no '.join(repr(k) for k in missing)}")
+        values: dict[str, str | None] = {}
+        for key in ("topic", "question", "answer", *OPTIONAL_TEXTS):
+            if key in entries:
+                values[key] = self.text(entries[key][1], f"'{key}' of {what}")
+        topic = values.get("topic")
+        if topic is not None and topic not in topic_ids:
+            hint = _suggest(topic, topic_ids) or f"; declared topics: {', '.join(topic_ids)}"
+            self.error(entries["topic"][1], f"topic '{topic}' of {what} is not declared under topics{hint}")
+            topic = None
+        mistakes = self.mistakes(entries["mistakes"][1], what) if "mistakes" in entries else ()
+        tags = self.tags(entries["tags"][1], what) if "tags" in entries else ()
+        difficulty = None
+        if "difficulty" in entries:
+            difficulty_node = entries["difficulty"][1]
+            difficulty = self.text(difficulty_node, f"difficulty of {what}")
+            if difficulty is not None and difficulty not in DIFFICULTIES:
+                self.error(difficulty_node, f"difficulty '{difficulty}' of {what} is not one of "
+                           f"{', '.join(DIFFICULTIES)}{_suggest(difficulty, DIFFICULTIES)}")
+        if missing or None in (id_value, topic, values.get("question"), values.get("answer")):
+            return None
+        return Question(
+            id=id_value, topic=topic, question=values["question"], answer=values["answer"],
+            explanation=values.get("explanation"), example=values.get("example"),
+            mistakes=mistakes or (), story=values.get("story"), tags=tags or (),
+            difficulty=difficulty, line=node.start_mark.line + 1,
+        )
+
+    def mistakes(self, node: yaml.Node, what: str) -> tuple[str, ...]:
+        if isinstance(node, yaml.SequenceNode):
+            if not node.value:
+                self.error(node, f"mistakes of {what} is an empty list; remove it or add items")
+            items = [self.text(item, f"a mistake of {what}") for item in node.value]
+            return tuple(item for item in items if item is not None)
+        value = self.text(node, f"mistakes of {what}")
+        return (value,) if value is not None else ()
+
+    def tags(self, node: yaml.Node, what: str) -> tuple[str, ...]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"tags of {what} must be a list, e.g. [exceptions, resources], not {_kind(node)}")
+            return ()
+        tags: list[str] = []
+        for item in node.value:
+            tag = self.text(item, f"a tag of {what}")
+            if tag is None:
+                continue
+            if not _TAG.match(tag):
+                self.error(item, f"tag '{tag}' of {what} has a space or quote; Anki tags are single "
+                           f"words: try '{'-'.join(tag.replace(chr(34), '').split())}'")
+                continue
+            if tag not in tags:
+                tags.append(tag)
+        return tuple(tags)
+
+
+def iter_texts(bank: Bank) -> Iterator[tuple[Question, str, str]]:
+    """Every text of every question as (question, field name, text), in bank order."""
+    for question in bank.questions:
+        for name in ("question", "answer", "explanation", "example", "story"):
+            value = getattr(question, name)
+            if value:
+                yield question, name, value
+        for item in question.mistakes:
+            yield question, "mistakes", item
+
+
+def json_schema() -> dict:
+    """A JSON Schema (draft 2020-12) of the format, for editors; built from the rules above."""
+    text = {"type": "string", "maxLength": MAX_TEXT_CHARS, "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}]*$"}
+    ident = {"type": "string", "pattern": ID_PATTERN}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "deckbook question bank",
+        "description": "One YAML file of interview questions; deckbook builds an Anki deck and a PDF booklet from it.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["title", "topics", "questions"],
+        "properties": {
+            "format": {"const": FORMAT_VERSION, "description": "The format version."},
+            "title": {**text, "description": "The booklet title; the deck name unless deck is set."},
+            "subtitle": {**text, "description": "A line under the title."},
+            "deck": {**text, "description": "The root Anki deck name; defaults to title."},
+            "namespace": {**text, "description": "Scopes note identity in Anki; set once, never change."},
+            "topics": {
+                "type": "object",
+                "description": "Topic id -> display name, in subdeck and booklet order.",
+                "minProperties": 1,
+                "propertyNames": ident,
+                "additionalProperties": {**text, "not": {"pattern": "::"}},
+            },
+            "questions": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": list(REQUIRED_QUESTION_KEYS),
+                    "properties": {
+                        "id": {**ident, "description": "Unique and stable for ever: the note's identity in Anki."},
+                        "topic": {**ident, "description": "One of the ids under topics."},
+                        "question": {**text, "description": "The card front."},
+                        "answer": {**text, "description": "The short answer: the back's first line."},
+                        "explanation": {**text, "description": "The detailed explanation."},
+                        "example": {**text, "description": "A real-world example."},
+                        "mistakes": {
+                            "description": "Common mistakes: one text or a list of texts.",
+                            "oneOf": [text, {"type": "array", "minItems": 1, "items": text}],
+                        },
+                        "story": {**text, "description": "A production story."},
+                        "tags": {"type": "array", "items": {"type": "string", "pattern": TAG_PATTERN}},
+                        "difficulty": {"enum": list(DIFFICULTIES)},
+                    },
+                },
+            },
+        },
+    }

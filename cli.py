@@ -1,0 +1,160 @@
+"""The deckbook command: check a question bank, build its Anki deck and PDF booklet."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+import bank as bank_module
+import exporters
+from bank import Bank, BankError
+
+__version__ = "0.1.0"
+
+_BANK = click.argument(
+    "bank_file", metavar="[BANK]", default="questions.yaml",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+)
+_PAGE_SIZE = click.option(
+    "--page-size", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+    help="Paper size of the booklet.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="deckbook")
+def cli() -> None:
+    """Build an Anki deck and a PDF study booklet from one YAML question bank.
+
+    BANK is a questions.yaml file (default: ./questions.yaml; '-' reads standard input).
+
+    \b
+    Example:
+        deckbook validate questions.yaml
+        deckbook build questions.yaml --out dist
+    """
+
+
+@cli.command()
+@_BANK
+def validate(bank_file: Path) -> None:
+    """Check BANK and print a summary, or every problem with FILE:LINE:COL.
+
+    \b
+    Example:
+        deckbook validate questions.yaml
+        cat questions.yaml | deckbook validate -
+    """
+    bank = _load_or_exit(bank_file)
+    counts = ", ".join(f"{topic.name} {len(questions)}" for topic, questions in bank.sections())
+    click.echo(f"{bank.source}: valid: {_count(len(bank.questions), 'question')} in "
+               f"{_count(len(bank.topics), 'topic')} ({counts})")
+
+
+@cli.command()
+@_BANK
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="dist",
+              show_default=True, help="Folder for the artifacts; created if missing.")
+@_PAGE_SIZE
+@click.option("--check", is_flag=True, help="Fail on warnings too, and write nothing (for CI gates).")
+def build(bank_file: Path, out_dir: Path, page_size: str, check: bool) -> None:
+    """Check BANK, then write every artifact into --out: all of them, or none.
+
+    Writes OUT/<slug>.apkg and OUT/<slug>.pdf, where <slug> comes from the bank's title,
+    and prints each file's path, size and SHA-256.
+
+    \b
+    Example:
+        deckbook build questions.yaml --out dist
+        SOURCE_DATE_EPOCH=1700000000 deckbook build --page-size letter
+    """
+    bank = _load_or_exit(bank_file)
+    if check and bank.warnings:
+        click.echo(f"error: --check: {_count(len(bank.warnings), 'warning')}; nothing written", err=True)
+        sys.exit(1)
+    targets = {name: out_dir / f"{bank.slug}{module.SUFFIX}" for name, module in exporters.EXPORTERS.items()}
+    _export(bank, targets, {"pdf": {"page_size": page_size}})
+
+
+@cli.command()
+@_BANK
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .apkg file to write.")
+def anki(bank_file: Path, output: Path) -> None:
+    """Check BANK, then write its Anki deck: one subdeck per topic.
+
+    \b
+    Example:
+        deckbook anki questions.yaml -o interview.apkg
+    """
+    _export(_load_or_exit(bank_file), {"apkg": output}, {})
+
+
+@cli.command()
+@_BANK
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .pdf file to write.")
+@_PAGE_SIZE
+def pdf(bank_file: Path, output: Path, page_size: str) -> None:
+    """Check BANK, then write its printable study booklet.
+
+    \b
+    Example:
+        deckbook pdf questions.yaml -o booklet.pdf --page-size letter
+    """
+    _export(_load_or_exit(bank_file), {"pdf": output}, {"pdf": {"page_size": page_size}})
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the bank format, for editors.
+
+    \b
+    Example:
+        deckbook schema > questions.schema.json
+    """
+    click.echo(json.dumps(bank_module.json_schema(), indent=2, ensure_ascii=False))
+
+
+def _load_or_exit(bank_file: Path) -> Bank:
+    """The valid bank, its warnings printed; or every problem printed and exit status 1."""
+    try:
+        if str(bank_file) == "-":
+            bank = bank_module.load_bank(None, sys.stdin.buffer.read())
+        else:
+            bank = bank_module.load_bank(bank_file)
+    except BankError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except OSError as exc:
+        raise click.FileError(str(bank_file), exc.strerror) from exc
+    for warning in bank.warnings:
+        click.echo(str(warning), err=True)
+    return bank
+
+
+def _export(bank: Bank, targets: dict[str, Path], options: dict[str, dict[str, object]]) -> None:
+    """Run the exporters for *targets*, then print what was written; exit 1 if it failed."""
+    try:
+        warnings = exporters.build(bank, targets, options)
+    except exporters.ExportError as exc:
+        click.echo(f"error: {exc}; nothing was written", err=True)
+        sys.exit(1)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for target in targets.values():
+        data = target.read_bytes()
+        click.echo(f"wrote {target}  {len(data):,} bytes  sha256 {hashlib.sha256(data).hexdigest()}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+if __name__ == "__main__":
+    cli(prog_name="deckbook")
