@@ -1,0 +1,127 @@
+"""Benchmark deckbook against the simplest genanki and reportlab programs.
+
+Usage: python benchmarks/run.py [--sizes 54 1000 10000] [--repeat 3]
+
+For each generated bank size it runs every stage in a fresh process (so peak memory is the
+stage's own) and prints the median seconds of work (imports excluded), the peak resident
+memory, pages and artifact sizes, and deckbook's ratio to the bare programs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+STAGES = ("validate", "anki", "bare-genanki", "pdf", "bare-reportlab")
+
+
+def _stage(name: str, bank_path: Path, out: Path) -> dict:
+    """Run one stage in this process; return its measurements."""
+    if name in ("validate", "anki", "pdf"):
+        import bank as bank_module
+        import exporters
+    if name == "bare-genanki":
+        import genanki
+        import yaml
+    if name == "bare-reportlab":
+        import yaml
+        from reportlab.lib.styles import getSampleStyleSheet
+        from reportlab.platypus import Paragraph, SimpleDocTemplate
+    start = time.perf_counter()
+    if name == "validate":
+        bank_module.load_bank(bank_path)
+    elif name in ("anki", "pdf"):
+        bank = bank_module.load_bank(bank_path)
+        exporters.build(bank, {"apkg" if name == "anki" else "pdf": out})
+    elif name == "bare-genanki":
+        data = yaml.load(bank_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        fields = ["question", "answer", "explanation", "example", "mistakes", "story"]
+        model = genanki.Model(1607392319, "Bare", fields=[{"name": f} for f in fields],
+                              templates=[{"name": "Card", "qfmt": "{{question}}",
+                                          "afmt": "{{FrontSide}}<hr id=answer>{{answer}}"}])
+        decks = {topic: genanki.Deck(2059400110 + i, f"Bare::{name}")
+                 for i, (topic, name) in enumerate(data["topics"].items())}
+        for q in data["questions"]:
+            values = [html.escape(" ".join(q[f]) if isinstance(q.get(f), list) else q.get(f, ""))
+                      for f in fields]
+            decks[q["topic"]].add_note(genanki.Note(model=model, fields=values,
+                                                    guid=genanki.guid_for(q["id"])))
+        genanki.Package(list(decks.values())).write_to_file(out)
+    else:
+        data = yaml.load(bank_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        styles = getSampleStyleSheet()
+        story = []
+        for q in data["questions"]:
+            story.append(Paragraph(html.escape(q["question"]), styles["Heading2"]))
+            for f in ("answer", "explanation", "example", "mistakes", "story"):
+                text = " ".join(q[f]) if isinstance(q.get(f), list) else q.get(f, "")
+                story.append(Paragraph(html.escape(text), styles["BodyText"]))
+        SimpleDocTemplate(str(out)).build(story)
+    seconds = time.perf_counter() - start
+    result = {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "bytes": out.stat().st_size if out.exists() else 0}
+    if out.suffix == ".pdf":
+        from pypdf import PdfReader
+        result["pages"] = len(PdfReader(out).pages)
+    return result
+
+
+def _measure(name: str, bank_path: Path, repeat: int, work: Path) -> dict:
+    runs = []
+    suffix = ".pdf" if name in ("pdf", "bare-reportlab") else ".apkg"
+    for run in range(repeat):
+        out = work / f"{name}-{run}{suffix}"
+        child = subprocess.run([sys.executable, __file__, "--stage", name, str(bank_path), str(out)],
+                               capture_output=True, text=True, check=True,
+                               env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+        runs.append(json.loads(child.stdout))
+    return {"seconds": statistics.median(r["seconds"] for r in runs),
+            "peak_mb": max(r["peak_mb"] for r in runs),
+            "bytes": runs[0]["bytes"], "pages": runs[0].get("pages")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[54, 1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stage", nargs=3, metavar=("NAME", "BANK", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage:
+        name, bank_path, out = args.stage
+        print(json.dumps(_stage(name, Path(bank_path), Path(out))))
+        return
+    import generate
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+    print(f"median of {args.repeat} runs, seconds of work (imports excluded), peak RSS of the process\n")
+    print("| questions | stage | seconds | peak MB | pages | size | vs bare |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as temp:
+        work = Path(temp)
+        for size in args.sizes:
+            bank_path = generate.write(size, work / f"bank-{size}.yaml")
+            results = {name: _measure(name, bank_path, args.repeat, work) for name in STAGES}
+            for name in STAGES:
+                r = results[name]
+                bare = {"anki": "bare-genanki", "pdf": "bare-reportlab"}.get(name)
+                ratio = (f"{r['seconds'] / results[bare]['seconds']:.2f}x time, "
+                         f"{r['peak_mb'] / results[bare]['peak_mb']:.2f}x memory") if bare else ""
+                print(f"| {size:,} | {name} | {r['seconds']:.3f} | {r['peak_mb']:.0f} | {r['pages'] or ''} | "
+                      f"{r['bytes'] / 1024:,.0f} KiB | {ratio} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
