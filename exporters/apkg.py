@@ -1,8 +1,174 @@
-"""Placeholder until the apkg exporter lands; replaced whole by it."""
+"""Anki package: one subdeck per topic, one note per question."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import itertools
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import BinaryIO
+
+import genanki
+
+import markup
+from bank import Bank, Question, Topic
 
 NAME, SUFFIX = "apkg", ".apkg"
 
+#: The note type's fields, fixed for good. Anki matches an imported note type to the one
+#: in the collection by id, then by field and template names and count: renaming, adding,
+#: removing or reordering any of them turns the next import into a "Name+" copy whose notes
+#: are never updated. A new optional section goes into the spare field "More" instead.
+FIELDS = (
+    "Question", "Answer", "Explanation", "Example", "Mistakes", "Story", "More",
+    "Topic", "Difficulty", "Id",
+)
+#: The one card template's name; part of the note type's schema, like the field names.
+TEMPLATE = "Recall"
+#: The card design's revision: bump it whenever styles/card* or the fields' HTML changes.
+#: It is added to every modification time, so Anki's default "update if newer" takes the
+#: new look on the next import even when the bank itself did not change.
+REVISION = 1
+#: Optional sections that arrived after the note type shipped: (label, text of a question).
+#: They render as labelled sections into the spare field "More"; the schema stays the same.
+LATER_SECTIONS: tuple[tuple[str, Callable[[Question], str | None]], ...] = ()
 
-def write(bank, out, **options):
-    """Not written yet."""
-    raise NotImplementedError("the apkg exporter is not written yet")
+_ZIP_EPOCH = 315_532_800  # 1980-01-01, the earliest date a zip entry can hold
+_ZIP_END = 4_354_819_199  # 2107-12-31, the latest
+
+
+def write(bank: Bank, out: BinaryIO, **options: object) -> tuple[str, ...]:
+    """Write *bank* as an Anki package to the binary stream *out*; return warnings (none)."""
+    if options:
+        raise TypeError(f"unknown apkg option(s): {', '.join(sorted(options))}")
+    stamp = bank.modified + REVISION  # moves forward with the bank and with the card design
+    package = genanki.Package(_decks(bank, _model(bank)))
+    with tempfile.TemporaryDirectory(prefix="deckbook-apkg-") as folder:
+        database = Path(folder, "collection.anki2")
+        connection = sqlite3.connect(database)
+        try:
+            # ids are creation times in ms for Anki; start at the bank's date, count up
+            package.write_to_db(connection.cursor(), stamp, itertools.count(stamp * 1000))
+            # genanki's collection row holds constants; its creation date (2014) stays, as a
+            # later one could be ahead of the importing clock and Anki counts days from it
+            connection.execute("UPDATE col SET mod = ?", (stamp * 1000,))
+            connection.commit()
+        finally:
+            connection.close()
+        _zip(out, database.read_bytes(), bank.modified)
+    return ()
+
+
+def note_type_name(bank: Bank) -> str:
+    """The note type's name: one per namespace, so its id is as stable as the note GUIDs."""
+    return f"{bank.namespace} (deckbook)"
+
+
+def deck_name(bank: Bank, topic: Topic) -> str:
+    """The subdeck of *topic*: ``<deck>::<topic display name>``."""
+    return f"{bank.deck}::{topic.name}"
+
+
+def stable_id(kind: str, name: str) -> int:
+    """An Anki object id derived from its name: the same in every build, for ever."""
+    digest = hashlib.sha256(f"deckbook\x1f{kind}\x1f{name}".encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)  # genanki's id range
+
+
+def tags(topic: Topic, question: Question) -> list[str]:
+    """The question's own tags, then its topic and difficulty as hierarchical tags."""
+    found = list(question.tags)
+    found.append(f"deckbook::topic::{topic.id}")
+    if question.difficulty:
+        found.append(f"deckbook::difficulty::{question.difficulty}")
+    return found
+
+
+def fields(topic: Topic, question: Question) -> list[str]:
+    """The note's field values in FIELDS order, as HTML in which every bank character is escaped."""
+    return [
+        markup.inline_html(question.question),
+        markup.to_html(question.answer),
+        _optional(question.explanation),
+        _optional(question.example),
+        _mistakes(question.mistakes),
+        _optional(question.story),
+        "".join(_section(label, text(question)) for label, text in LATER_SECTIONS),
+        html.escape(topic.name, quote=False),
+        question.difficulty or "",
+        question.id,
+    ]
+
+
+def _optional(text: str | None) -> str:
+    return markup.to_html(text) if text else ""
+
+
+def _mistakes(items: tuple[str, ...]) -> str:
+    """One mistake as its text; a list of them as a bullet list."""
+    if len(items) <= 1:
+        return _optional(items[0] if items else None)
+    return "<ul>" + "".join(f"<li>{markup.inline_html(item)}</li>" for item in items) + "</ul>"
+
+
+def _section(label: str, text: str | None) -> str:
+    if not text:
+        return ""
+    return (f'<section class="db-part"><h3 class="db-label">{html.escape(label, quote=False)}</h3>'
+            f"{markup.to_html(text)}</section>")
+
+
+@functools.lru_cache(maxsize=None)
+def _style(name: str) -> str:
+    return files("styles").joinpath(name).read_text(encoding="utf-8")
+
+
+def _model(bank: Bank) -> genanki.Model:
+    name = note_type_name(bank)
+    return genanki.Model(
+        stable_id("notetype", name),
+        name,
+        fields=[{"name": field} for field in FIELDS],
+        templates=[{"name": TEMPLATE, "qfmt": _style("card-front.html"), "afmt": _style("card-back.html")}],
+        css=_style("card.css"),
+        sort_field_index=0,
+    )
+
+
+def _decks(bank: Bank, model: genanki.Model) -> list[genanki.Deck]:
+    root = genanki.Deck(stable_id("deck", bank.deck), bank.deck,
+                        description=html.escape(bank.subtitle or "", quote=False))
+    decks = [root]
+    due = itertools.count(1)  # new cards come up in booklet order: topics, then bank order
+    for topic, questions in bank.sections():
+        name = deck_name(bank, topic)
+        deck = genanki.Deck(stable_id("deck", name), name)
+        for question in questions:
+            deck.add_note(genanki.Note(
+                model=model,
+                fields=fields(topic, question),
+                tags=tags(topic, question),
+                guid=genanki.guid_for(bank.namespace, question.id),
+                due=next(due),
+            ))
+        decks.append(deck)
+    return decks
+
+
+def _zip(out: BinaryIO, collection: bytes, modified: int) -> None:
+    """Zip the collection the way Anki reads it, every byte fixed by the bank's date."""
+    date = time.gmtime(min(max(modified, _ZIP_EPOCH), _ZIP_END))[:6]
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in (("collection.anki2", collection), ("media", b"{}")):
+            info = zipfile.ZipInfo(name, date_time=date)
+            info.create_system = 3  # Unix, on every platform
+            info.external_attr = 0o644 << 16
+            # level 1: a third of genanki's stored size, in a third of level 6's time
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
