@@ -183,11 +183,16 @@ def _html_blocks(blocks: tuple[Block, ...], loose: bool) -> str:
             items = "".join(f"<li>{_html_blocks(item, loose=len(item) > 1)}</li>" for item in block.items)
             out.append(f"<{tag}{start}>{items}</{tag}>")
         else:
-            language = html.escape(block.language or "text")
-            code = _pygments_highlight(block.code, lexer_for(block.language), _FORMATTER)
-            out.append(f'<pre class="highlight"><code class="language-{language}">{code.rstrip(chr(10))}'
-                       "</code></pre>")
+            out.append(_code_html(block.code, block.language))
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_html(code: str, language: str) -> str:
+    """A highlighted code block (cached: banks repeat snippets, and Pygments is the slow part)."""
+    highlighted = _pygments_highlight(code, lexer_for(language), _FORMATTER).rstrip("\n")
+    return (f'<pre class="highlight"><code class="language-{html.escape(language or "text")}">'
+            f"{highlighted}</code></pre>")
 
 
 def _html_spans(spans: tuple[Span, ...]) -> str:
