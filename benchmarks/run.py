@@ -32,11 +32,11 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
     if name in ("validate", "anki", "pdf"):
         import bank as bank_module
         import exporters
+    if name.startswith("bare-"):
+        import yaml
     if name == "bare-genanki":
         import genanki
-        import yaml
     if name == "bare-reportlab":
-        import yaml
         from reportlab.lib.styles import getSampleStyleSheet
         from reportlab.platypus import Paragraph, SimpleDocTemplate
     start = time.perf_counter()

@@ -149,7 +149,7 @@ class _Look:
         self._indented: dict[tuple[str, float, float | None], ParagraphStyle] = {}
 
     def _paragraph_styles(self) -> dict[str, ParagraphStyle]:
-        size, color, space = self.size, self.color, self.space
+        size, color = self.size, self.color
         body = ParagraphStyle(
             "body", fontName=self.body.regular, fontSize=size["body"], leading=size["body_leading"],
             textColor=color["text"], alignment=TA_LEFT, allowWidows=0, allowOrphans=0,

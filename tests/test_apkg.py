@@ -365,32 +365,3 @@ def test_the_design_revision_moves_with_the_card_design():
     assert (apkg.REVISION, digest.hexdigest()) == DESIGN, (
         "the cards look different now: bump apkg.REVISION and record the new digest in DESIGN")
 
-
-# -- speed --------------------------------------------------------------------------------------
-def _generated(path: Path, count: int) -> Path:
-    code = "```python\ndef f{n}(x):\n    return x * {n}  # n\n```"
-    lines = ["title: Generated", "topics:", "  a: Alpha", "  b: Beta", "questions:"]
-    for n in range(count):
-        lines += [f"  - id: q{n}", f"    topic: {'ab'[n % 2]}", f"    question: What is `q{n}`?",
-                  f"    answer: The answer number {n}, with **bold** text.",
-                  "    explanation: |-", f"      Line one of {n}.", "",
-                  *(f"      {line}" for line in code.format(n=n).splitlines()),
-                  f"    mistakes: [Mistake one of {n}, Mistake two of {n}]", f"    tags: [t{n % 7}]"]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def test_the_bundled_bank_builds_well_under_a_second_and_bigger_banks_scale_linearly(tmp_path):
-    start = time.perf_counter()
-    with open(tmp_path / "bundled.apkg", "wb") as out:
-        apkg.write(load_bank(BUNDLED), out)
-    assert time.perf_counter() - start < 0.5
-
-    seconds = {}
-    for count in (300, 1200):
-        bank = load_bank(_generated(tmp_path / f"{count}.yaml", count))
-        start = time.perf_counter()
-        with open(tmp_path / f"{count}.apkg", "wb") as out:
-            apkg.write(bank, out)
-        seconds[count] = time.perf_counter() - start
-    assert seconds[1200] < 8 * seconds[300]  # 4x the notes: linear is 4x, quadratic 16x

@@ -1,6 +1,5 @@
 """The deckbook command end to end: validation, usage, the build and its safety."""
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -9,7 +8,6 @@ import jsonschema
 import pytest
 import yaml
 
-import exporters
 from cli import __version__, cli
 from conftest import BUNDLED, INVALID, ROOT, VALID
 
