@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 import bank as bank_module
 import exporters
+import release
 from bank import Bank, BankError
 
 __version__ = "0.1.0"
@@ -60,11 +61,13 @@ def validate(bank_file: Path) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="dist",
               show_default=True, help="Folder for the artifacts; created if missing.")
 @_PAGE_SIZE
-@click.option("--check", is_flag=True, help="Fail on warnings too, and write nothing (for CI gates).")
+@click.option("--check", is_flag=True,
+              help="Fail on any warning, of the bank or an exporter, and then write nothing (for CI gates).")
 def build(bank_file: Path, out_dir: Path, page_size: str, check: bool) -> None:
     """Check BANK, then write every artifact into --out: all of them, or none.
 
     Writes OUT/<slug>.apkg and OUT/<slug>.pdf, where <slug> comes from the bank's title,
+    with OUT/SHA256SUMS and OUT/manifest.json (counts, pages, sizes, checksums, version),
     and prints each file's path, size and SHA-256.
 
     \b
@@ -73,11 +76,9 @@ def build(bank_file: Path, out_dir: Path, page_size: str, check: bool) -> None:
         SOURCE_DATE_EPOCH=1700000000 deckbook build --page-size letter
     """
     bank = _load_or_exit(bank_file)
-    if check and bank.warnings:
-        click.echo(f"error: --check: {_count(len(bank.warnings), 'warning')}; nothing written", err=True)
-        sys.exit(1)
     targets = {name: out_dir / f"{bank.slug}{module.SUFFIX}" for name, module in exporters.EXPORTERS.items()}
-    _export(bank, targets, {"pdf": {"page_size": page_size}})
+    _export(bank, targets, {"pdf": {"page_size": page_size}}, strict=check,
+            extras=lambda artifacts: release.files(bank, artifacts, __version__))
 
 
 @cli.command()
@@ -138,18 +139,20 @@ def _load_or_exit(bank_file: Path) -> Bank:
     return bank
 
 
-def _export(bank: Bank, targets: dict[str, Path], options: dict[str, dict[str, object]]) -> None:
+def _export(bank: Bank, targets: dict[str, Path], options: dict[str, dict[str, object]],
+            **build_options: Any) -> None:
     """Run the exporters for *targets*, then print what was written; exit 1 if it failed."""
     try:
-        warnings = exporters.build(bank, targets, options)
+        written, warnings = exporters.build(bank, targets, options, **build_options)
     except exporters.ExportError as exc:
+        for warning in exc.warnings:
+            click.echo(f"warning: {warning}", err=True)
         click.echo(f"error: {exc}; nothing was written", err=True)
         sys.exit(1)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    for target in targets.values():
-        data = target.read_bytes()
-        click.echo(f"wrote {target}  {len(data):,} bytes  sha256 {hashlib.sha256(data).hexdigest()}")
+    for artifact in written:
+        click.echo(f"wrote {artifact.path}  {artifact.size:,} bytes  sha256 {artifact.sha256}")
 
 
 def _count(number: int, noun: str) -> str:

@@ -1,55 +1,135 @@
 """The exporters, one module per artifact format, and the all-or-nothing build over them.
 
 Each module has ``NAME`` (the command and registry key), ``SUFFIX`` (the file ending) and
-``write(bank, out, **options) -> tuple[str, ...]``, which writes the artifact to the binary
-stream *out* and returns warnings for the user (never raises for a valid bank).
+``write(bank, out, **options) -> Written``, which writes the artifact to the binary stream
+*out* and reports warnings for the user and facts about the artifact (never raises for a
+valid bank).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import BinaryIO
 
 from bank import Bank
-from exporters import apkg, pdf
 
-#: Every exporter by name, in build order.
-EXPORTERS: dict[str, ModuleType] = {module.NAME: module for module in (apkg, pdf)}
+
+@dataclass(frozen=True)
+class Written:
+    """What an exporter reports: warnings for the user, and facts such as the page count."""
+
+    warnings: tuple[str, ...] = ()
+    facts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file a build wrote."""
+
+    name: str  # the exporter, or "" for a file about the others (checksums, manifest)
+    path: Path
+    size: int
+    sha256: str
+    facts: Mapping[str, int] = field(default_factory=dict)
 
 
 class ExportError(Exception):
     """An artifact could not be written (e.g. its folder is not writable); nothing was replaced."""
+
+    def __init__(self, message: str, warnings: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.warnings = warnings  # what the exporters said before the build stopped
+
+
+from exporters import apkg, pdf  # noqa: E402  (they import Written from here)
+
+#: Every exporter by name, in build order.
+EXPORTERS: dict[str, ModuleType] = {module.NAME: module for module in (apkg, pdf)}
 
 
 def build(
     bank: Bank,
     targets: Mapping[str, Path],
     options: Mapping[str, Mapping[str, object]] | None = None,
-) -> list[str]:
-    """Write one artifact per exporter name in *targets*: all of them, or none. Returns warnings."""
+    *,
+    extras: Callable[[list[Artifact]], Mapping[Path, bytes]] | None = None,
+    strict: bool = False,
+) -> tuple[list[Artifact], list[str]]:
+    """Write one artifact per exporter name in *targets*: all of them, or none.
+
+    *extras* makes further files from the staged artifacts (checksums, a manifest), published
+    with them. With *strict*, any warning fails the build before anything is published.
+    Returns the files written and the warnings.
+    """
     options = options or {}
+    if strict and bank.warnings:
+        count = len(bank.warnings)
+        raise ExportError(f"--check: {count} warning{'' if count == 1 else 's'}")
     warnings: list[str] = []
-    staged: list[tuple[Path, Path]] = []
+    staged: list[tuple[Path, Artifact]] = []
+    made = _missing_folders(targets.values())
+    published = False
     try:
         for name, target in targets.items():
-            temp, found = _render_beside(EXPORTERS[name], bank, target, options.get(name, {}))
-            staged.append((temp, target))
-            warnings.extend(found)
-        for temp, target in staged:
-            os.replace(temp, target)
+            temp, written = _render_beside(target, lambda out, n=name: EXPORTERS[n].write(
+                bank, out, **options.get(n, {})))
+            staged.append((temp, _describe(name, target, temp, written.facts)))
+            warnings.extend(written.warnings)
+        if strict and (bank.warnings or warnings):
+            count = len(bank.warnings) + len(warnings)
+            raise ExportError(f"--check: {count} warning{'' if count == 1 else 's'}", tuple(warnings))
+        for target, data in (extras([artifact for _, artifact in staged]) if extras else {}).items():
+            temp, _ = _render_beside(target, _bytes(data))
+            staged.append((temp, _describe("", target, temp, {})))
+        for temp, artifact in staged:
+            os.replace(temp, artifact.path)
+        published = True
     finally:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
-    return warnings
+        for folder in made if not published else ():
+            _remove_if_empty(folder)
+    return [artifact for _, artifact in staged], warnings
 
 
-def _render_beside(
-    exporter: ModuleType, bank: Bank, target: Path, options: Mapping[str, object]
-) -> tuple[Path, tuple[str, ...]]:
-    """Write the artifact to a temporary file in *target*'s folder, so a rename publishes it."""
+def _missing_folders(targets: Iterable[Path]) -> list[Path]:
+    """The folders a build would create, deepest first: removed again if it fails."""
+    missing: set[Path] = set()
+    for target in targets:
+        folder = target.parent.absolute()
+        while not folder.exists() and folder != folder.parent:
+            missing.add(folder)
+            folder = folder.parent
+    return sorted(missing, key=lambda path: len(path.parts), reverse=True)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty, or never made: either way not ours to remove
+
+
+def _bytes(data: bytes) -> Callable[[BinaryIO], Written]:
+    def write(out: BinaryIO) -> Written:
+        out.write(data)
+        return Written()
+    return write
+
+
+def _describe(name: str, target: Path, temp: Path, facts: Mapping[str, int]) -> Artifact:
+    data = temp.read_bytes()
+    return Artifact(name, target, len(data), hashlib.sha256(data).hexdigest(), dict(facts))
+
+
+def _render_beside(target: Path, write: Callable[[BinaryIO], Written]) -> tuple[Path, Written]:
+    """Write to a temporary file in *target*'s folder, so a rename publishes it whole."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -58,7 +138,7 @@ def _render_beside(
     temp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
-            found = exporter.write(bank, out, **options)
+            written = write(out)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temp, 0o644)
@@ -67,4 +147,4 @@ def _render_beside(
         if isinstance(exc, OSError):
             raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise
-    return temp, tuple(found or ())
+    return temp, written

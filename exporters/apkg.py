@@ -19,6 +19,7 @@ import genanki
 
 import markup
 from bank import Bank, Question, Topic
+from exporters import Written
 
 NAME, SUFFIX = "apkg", ".apkg"
 
@@ -44,8 +45,8 @@ _ZIP_EPOCH = 315_532_800  # 1980-01-01, the earliest date a zip entry can hold
 _ZIP_END = 4_354_819_199  # 2107-12-31, the latest
 
 
-def write(bank: Bank, out: BinaryIO, **options: object) -> tuple[str, ...]:
-    """Write *bank* as an Anki package to the binary stream *out*; return warnings (none)."""
+def write(bank: Bank, out: BinaryIO, **options: object) -> Written:
+    """Write *bank* as an Anki package to the binary stream *out*; report its note count."""
     if options:
         raise TypeError(f"unknown apkg option(s): {', '.join(sorted(options))}")
     stamp = bank.modified + REVISION  # moves forward with the bank and with the card design
@@ -63,7 +64,7 @@ def write(bank: Bank, out: BinaryIO, **options: object) -> tuple[str, ...]:
         finally:
             connection.close()
         _zip(out, database.read_bytes(), bank.modified)
-    return ()
+    return Written(facts={"notes": len(bank.questions), "decks": len(bank.topics) + 1})
 
 
 def note_type_name(bank: Bank) -> str:

@@ -25,6 +25,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, Page
 
 import markup
 from bank import Bank, Question, Topic
+from exporters import Written
 
 NAME, SUFFIX = "pdf", ".pdf"
 PAGE_SIZES = {"a4": pagesizes.A4, "letter": pagesizes.LETTER}
@@ -33,8 +34,8 @@ _FACES = ("regular", "bold", "italic", "bold_italic")
 _CodeLine = list[tuple[str, str, Color]]  # runs of (text, font name, colour)
 
 
-def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4") -> tuple[str, ...]:
-    """Write *bank* as a PDF study booklet to the binary stream *out*; return warnings."""
+def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4") -> Written:
+    """Write *bank* as a PDF study booklet to the binary stream *out*; report warnings and pages."""
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
     look = _Look(_style(), PAGE_SIZES[page_size])
@@ -45,7 +46,7 @@ def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4") -> tuple[str, ...
         doc.build(_story(bank, look, text, doc))
     finally:
         rl_config.useA85 = ascii85
-    return tuple(text.warnings)
+    return Written(tuple(text.warnings), {"pages": doc.page})
 
 
 # -- the style file ------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """The all-or-nothing build: artifacts appear whole, or the old ones stay untouched."""
 
 import hashlib
+import json
 import re
+import subprocess
 from types import SimpleNamespace
 
 import pytest
 
 import exporters
-from cli import cli
+from cli import __version__, cli
 from conftest import BUNDLED
 
 
@@ -16,7 +18,7 @@ def _fake(name, suffix, payload=b"new", error=None):
         out.write(payload)
         if error is not None:
             raise error
-        return (f"{name} says hello",) if name == "first" else ()
+        return exporters.Written((f"{name} says hello",) if name == "first" else (), {"things": 3})
     return SimpleNamespace(NAME=name, SUFFIX=suffix, write=write)
 
 
@@ -36,14 +38,41 @@ def test_build_writes_every_artifact_and_prints_path_size_and_sha256(runner, tmp
     result = runner.invoke(cli, ["build", str(BUNDLED), "--out", str(out)])
     assert result.exit_code == 0, result.stderr
     slug = "interview-questions-model-answers"
-    assert sorted(p.name for p in out.iterdir()) == [f"{slug}.one", f"{slug}.two"]
+    assert sorted(p.name for p in out.iterdir()) == ["SHA256SUMS", f"{slug}.one", f"{slug}.two", "manifest.json"]
     digest = hashlib.sha256(b"new").hexdigest()
+    sums = (out / "SHA256SUMS").read_bytes()
+    manifest = (out / "manifest.json").read_bytes()
     assert result.stdout.splitlines() == [
         f"wrote {out / (slug + '.one')}  3 bytes  sha256 {digest}",
         f"wrote {out / (slug + '.two')}  3 bytes  sha256 {digest}",
+        f"wrote {out / 'SHA256SUMS'}  {len(sums)} bytes  sha256 {hashlib.sha256(sums).hexdigest()}",
+        f"wrote {out / 'manifest.json'}  {len(manifest):,} bytes  sha256 {hashlib.sha256(manifest).hexdigest()}",
     ]
     assert result.stderr == "warning: first says hello\n"
     assert (out / f"{slug}.one").stat().st_mode & 0o777 == 0o644
+    assert sums.decode() == f"{digest}  {slug}.one\n{digest}  {slug}.two\n"
+    checked = subprocess.run(["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=out,
+                             capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert json.loads(manifest) == {
+        "deckbook": __version__,
+        "bank": {"title": "Interview Questions & Model Answers", "file": "questions.yaml",
+                 "date": "2023-11-14T22:13:20Z", "questions": 15,
+                 "topics": [{"id": "python", "name": "Python", "questions": 8},
+                            {"id": "ml", "name": "Machine Learning", "questions": 3},
+                            {"id": "llm", "name": "LLMs", "questions": 3},
+                            {"id": "testing", "name": "Testing", "questions": 1}]},
+        "artifacts": [{"file": f"{slug}.one", "format": "first", "bytes": 3, "sha256": digest, "things": 3},
+                      {"file": f"{slug}.two", "format": "second", "bytes": 3, "sha256": digest, "things": 3}],
+    }
+
+
+def test_check_fails_on_an_exporter_warning_and_writes_nothing(runner, tmp_path, fake_exporters):
+    result = runner.invoke(cli, ["build", str(BUNDLED), "--check", "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "warning: first says hello\nerror: --check: 1 warning; nothing was written\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

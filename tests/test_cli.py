@@ -115,7 +115,7 @@ def test_legal_but_suspicious_bank_warns_and_exits_zero(runner, tmp_path):
     ]
     checked = runner.invoke(cli, ["build", str(bank_file), "--check", "--out", str(tmp_path / "out")])
     assert checked.exit_code == 1
-    assert checked.stderr.splitlines()[-1] == "error: --check: 2 warnings; nothing written"
+    assert checked.stderr.splitlines()[-1] == "error: --check: 2 warnings; nothing was written"
     assert not (tmp_path / "out").exists()
 
 
