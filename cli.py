@@ -41,19 +41,30 @@ def cli() -> None:
 
 
 @cli.command()
-@_BANK
-def validate(bank_file: Path) -> None:
-    """Check BANK and print a summary, or every problem with FILE:LINE:COL.
+@click.argument("bank_files", metavar="[BANK]...", nargs=-1,
+                type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+def validate(bank_files: tuple[Path, ...]) -> None:
+    """Check each BANK and print a summary, or every problem with FILE:LINE:COL.
 
     \b
     Example:
         deckbook validate questions.yaml
         cat questions.yaml | deckbook validate -
     """
-    bank = _load_or_exit(bank_file)
-    counts = ", ".join(f"{topic.name} {len(questions)}" for topic, questions in bank.sections())
-    click.echo(f"{bank.source}: valid: {_count(len(bank.questions), 'question')} in "
-               f"{_count(len(bank.topics), 'topic')} ({counts})")
+    if not bank_files:
+        bank_files = (click.Path(exists=True, dir_okay=False, path_type=Path)
+                      .convert("questions.yaml", None, click.get_current_context()),)
+    failed = False
+    for bank_file in bank_files:
+        bank = _load(bank_file)
+        if bank is None:
+            failed = True
+            continue
+        counts = ", ".join(f"{topic.name} {len(questions)}" for topic, questions in bank.sections())
+        click.echo(f"{bank.source}: valid: {_count(len(bank.questions), 'question')} in "
+                   f"{_count(len(bank.topics), 'topic')} ({counts})")
+    if failed:
+        sys.exit(1)
 
 
 @cli.command()
@@ -123,6 +134,14 @@ def schema() -> None:
 
 def _load_or_exit(bank_file: Path) -> Bank:
     """The valid bank, its warnings printed; or every problem printed and exit status 1."""
+    bank = _load(bank_file)
+    if bank is None:
+        sys.exit(1)
+    return bank
+
+
+def _load(bank_file: Path) -> Bank | None:
+    """The valid bank with its warnings printed, or None with every problem printed."""
     try:
         if str(bank_file) == "-":
             bank = bank_module.load_bank(None, sys.stdin.buffer.read())
@@ -131,7 +150,7 @@ def _load_or_exit(bank_file: Path) -> Bank:
     except BankError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
-        sys.exit(1)
+        return None
     except OSError as exc:
         raise click.FileError(str(bank_file), exc.strerror) from exc
     for warning in bank.warnings:
