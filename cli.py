@@ -111,14 +111,33 @@ def anki(bank_file: Path, output: Path) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The .pdf file to write.")
 @_PAGE_SIZE
-def pdf(bank_file: Path, output: Path, page_size: str) -> None:
-    """Check BANK, then write its printable study booklet.
+@click.option("--layout", type=click.Choice(["booklet", "cards", "worksheet"]), default="booklet",
+              show_default=True,
+              help="booklet: the study booklet; cards: flashcard sheets to print double-sided and cut; "
+                   "worksheet: questions with room to write, then an answer key.")
+@click.option("--grid", metavar="COLSxROWS", default=None, callback=lambda ctx, param, value: _grid(value),
+              help="Cards per sheet for --layout cards, e.g. 2x4 (default from styles/booklet.toml).")
+@click.option("--flip", type=click.Choice(["long-edge", "short-edge"]), default="long-edge",
+              show_default=True, help="How the printer turns the sheet for --layout cards.")
+def pdf(bank_file: Path, output: Path, page_size: str, layout: str, grid: str | None, flip: str) -> None:
+    """Check BANK, then write its printable study booklet, flashcard sheets or worksheet.
 
     \b
     Example:
         deckbook pdf questions.yaml -o booklet.pdf --page-size letter
+        deckbook pdf questions.yaml -o cards.pdf --layout cards --grid 2x4 --flip short-edge
+        deckbook pdf questions.yaml -o worksheet.pdf --layout worksheet
     """
-    _export(_load_or_exit(bank_file), {"pdf": output}, {"pdf": {"page_size": page_size}})
+    options: dict[str, object] = {"page_size": page_size}
+    if layout != "booklet":
+        options["layout"] = layout
+    if layout == "cards":
+        options["flip"] = flip
+        if grid is not None:
+            options["grid"] = grid
+    elif grid is not None or flip != "long-edge":
+        raise click.UsageError("--grid and --flip are for --layout cards")
+    _export(_load_or_exit(bank_file), {"pdf": output}, {"pdf": options})
 
 
 @cli.command()
@@ -172,6 +191,16 @@ def _export(bank: Bank, targets: dict[str, Path], options: dict[str, dict[str, o
         click.echo(f"warning: {warning}", err=True)
     for artifact in written:
         click.echo(f"wrote {artifact.path}  {artifact.size:,} bytes  sha256 {artifact.sha256}")
+
+
+def _grid(value: str | None) -> str | None:
+    """A card grid such as 2x4: columns by rows, each from 1 to 8."""
+    if value is None:
+        return None
+    columns, _, rows = value.lower().partition("x")
+    if not (columns.isdigit() and rows.isdigit() and 1 <= int(columns) <= 8 and 1 <= int(rows) <= 8):
+        raise click.BadParameter(f"{value!r} is not COLSxROWS with 1 to 8 of each, e.g. 2x4")
+    return f"{int(columns)}x{int(rows)}"
 
 
 def _count(number: int, noun: str) -> str:
