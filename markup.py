@@ -3,14 +3,18 @@
 Paragraphs, `inline code`, **bold**, *italic*, bullet and numbered lists and fenced code
 blocks; everything else, raw HTML included, is literal text. The parse is markdown-it-py
 (CommonMark) with only those rules enabled, so emphasis and code spans follow the spec
-people already know; both exporters render the same blocks.
+people already know; both exporters render the same blocks. Most bank texts are one-line
+paragraphs with code spans, perhaps a fenced block: those are read without the parser, into
+the blocks it would give (benchmarks/check_fast_paths.py compares the two).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Union
 
@@ -67,16 +71,135 @@ Block = Union[Paragraph, ListBlock, CodeBlock]
 _MD = MarkdownIt("zero").enable(["backticks", "emphasis", "escape", "list", "fence"])
 # Nothing here can start markup: such text is one plain paragraph, without the parser.
 _PLAIN = re.compile(r"[`*_\\\n]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^\s*~~~", re.MULTILINE)
+# What can start a block on a line, or emphasis and escapes outside code spans.
+_BLOCK_START = re.compile(r"(?:[-+*]|\d+[.)])(?:\s|$)|```|~~~")
+_INLINE_MARKUP = re.compile(r"[*_\\]")
+_BACKTICKS = re.compile(r"`+")
+_shared: dict[str, tuple[Block, ...]] | None = None  # every text parsed in a shared_parses() block
+
+
+def parse(text: str) -> tuple[Block, ...]:
+    """The blocks of one bank text (cached: every exporter parses the same texts)."""
+    if _shared is None:
+        return _parse(text)
+    blocks = _shared.get(text)
+    if blocks is None:
+        blocks = _shared[text] = _parse.__wrapped__(text)
+    return blocks
+
+
+@contextlib.contextmanager
+def shared_parses() -> Iterator[None]:
+    """Within this block, parse() keeps every text it parses, for as long as the block lasts.
+
+    For a build, whose exporters read the same texts one after the other: parse()'s own cache
+    is bounded, so a bank of more texts than it holds would be parsed again by the second
+    exporter, every text missed in the order the first one evicted them."""
+    global _shared
+    outer = _shared
+    _shared = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _shared = outer
 
 
 @functools.lru_cache(maxsize=65536)
-def parse(text: str) -> tuple[Block, ...]:
-    """The blocks of one bank text (cached: every exporter parses the same texts)."""
+def _parse(text: str) -> tuple[Block, ...]:
     if not _PLAIN.search(text):
         return (Paragraph((Span(text.strip()),)),)
+    spans = _code_spans(text)
+    if spans is not None:
+        return (Paragraph(spans),)
+    simple = _simple_blocks(text)
+    if simple is not None:
+        return simple
     tokens = _MD.parse(text)
     blocks, _ = _blocks(tokens, 0, None)
     return tuple(blocks)
+
+
+def _code_spans(text: str) -> tuple[Span, ...] | None:
+    """The spans of a one-line text whose only markup is `code`, read as markdown-it reads
+    them; None for any other text. Most bank texts are such lines, and the full parser
+    costs more than everything else a card needs."""
+    if "\r" in text or "\0" in text:  # markdown-it turns them into line ends and U+FFFD
+        return None
+    line = text.strip(" \t\n")  # what markdown-it takes for blank lines around the one line
+    if "\n" in line:
+        return None
+    line = line.strip()
+    if not line or _BLOCK_START.match(line):
+        return None
+    runs = [(match.start(), match.end()) for match in _BACKTICKS.finditer(line)]
+    lengths = [end - start for start, end in runs]
+    last = {length: index for index, length in enumerate(lengths)}  # as markdown-it: linear time
+    spans: list[Span] = []
+    done = index = 0
+    while index < len(runs):
+        length = lengths[index]
+        if last[length] <= index:  # no closing run of the same length: literal backticks
+            index += 1
+            continue
+        close = lengths.index(length, index + 1)
+        before = line[done : runs[index][0]]
+        if _INLINE_MARKUP.search(before):
+            return None
+        if before:
+            spans.append(Span(before))
+        code = line[runs[index][1] : runs[close][0]]
+        if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
+            code = code[1:-1]
+        spans.append(Span(code, code=True))
+        done, index = runs[close][1], close + 1
+    rest = line[done:]
+    if _INLINE_MARKUP.search(rest):
+        return None
+    if rest:
+        spans.append(Span(rest))
+    return tuple(spans)
+
+
+def _simple_blocks(text: str) -> tuple[Block, ...] | None:
+    """The blocks of a text of one-line paragraphs between blank lines, perhaps ending with one
+    fenced code block, read as markdown-it reads them; None for any other text."""
+    if "\r" in text or "\0" in text:
+        return None
+    lines = text.split("\n")
+    blocks: list[Block] = []
+    after_blank = True
+    for number, line in enumerate(lines):
+        if line.startswith("```"):
+            fence = _fence(lines, number)
+            return (*blocks, fence) if fence is not None else None
+        if not line.strip(" \t"):  # a blank line, as markdown-it sees one
+            after_blank = True
+            continue
+        spans = _code_spans(line) if after_blank else None  # None too for a paragraph of lines
+        if spans is None:
+            return None
+        blocks.append(Paragraph(spans))
+        after_blank = False
+    return tuple(blocks)
+
+
+def _fence(lines: list[str], opening: int) -> CodeBlock | None:
+    """The code block fenced from lines[opening], when it is closed and only blank lines follow."""
+    marker = len(lines[opening]) - len(lines[opening].lstrip("`"))
+    info = lines[opening][marker:]
+    if "`" in info:  # not a fence: a paragraph with code spans
+        return None
+    for closing in range(opening + 1, len(lines)):
+        line = lines[closing].lstrip(" \t")
+        run = len(line) - len(line.lstrip("`"))
+        if run >= marker and not line[run:].strip(" \t"):
+            break
+    else:
+        return None  # open to the end: rare, and left to markdown-it
+    if any(line.strip(" \t") for line in lines[closing + 1 :]):
+        return None
+    language = info.strip().split(maxsplit=1)[0] if info.strip() else ""
+    return CodeBlock("\n".join(lines[opening + 1 : closing]).rstrip("\n"), language)
 
 
 def _blocks(tokens: list[Token], index: int, closing: str | None) -> tuple[list[Block], int]:

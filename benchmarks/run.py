@@ -39,7 +39,7 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
     if name == "bare-reportlab":
         from reportlab.lib.styles import getSampleStyleSheet
         from reportlab.platypus import Paragraph, SimpleDocTemplate
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     if name == "validate":
         bank_module.load_bank(bank_path)
     elif name in ("anki", "pdf"):
@@ -69,8 +69,9 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
                 text = " ".join(q[f]) if isinstance(q.get(f), list) else q.get(f, "")
                 story.append(Paragraph(html.escape(text), styles["BodyText"]))
         SimpleDocTemplate(str(out)).build(story)
-    seconds = time.perf_counter() - start
-    result = {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    result = {"seconds": seconds, "cpu": cpu,
+              "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
               "bytes": out.stat().st_size if out.exists() else 0}
     if out.suffix == ".pdf":
         from pypdf import PdfReader
@@ -78,16 +79,23 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
     return result
 
 
-def _measure(name: str, bank_path: Path, repeat: int, work: Path) -> dict:
-    runs = []
-    suffix = ".pdf" if name in ("pdf", "bare-reportlab") else ".apkg"
+def _measure(bank_path: Path, repeat: int, work: Path) -> dict[str, dict]:
+    """Every stage *repeat* times, taking turns: a machine that slows down slows all stages alike."""
+    runs: dict[str, list[dict]] = {name: [] for name in STAGES}
     for run in range(repeat):
-        out = work / f"{name}-{run}{suffix}"
-        child = subprocess.run([sys.executable, __file__, "--stage", name, str(bank_path), str(out)],
-                               capture_output=True, text=True, check=True,
-                               env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
-        runs.append(json.loads(child.stdout))
+        for name in STAGES:
+            suffix = ".pdf" if name in ("pdf", "bare-reportlab") else ".apkg"
+            out = work / f"{name}-{run}{suffix}"
+            child = subprocess.run([sys.executable, __file__, "--stage", name, str(bank_path), str(out)],
+                                   capture_output=True, text=True, check=True,
+                                   env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+            runs[name].append(json.loads(child.stdout))
+    return {name: _summary(found) for name, found in runs.items()}
+
+
+def _summary(runs: list[dict]) -> dict:
     return {"seconds": statistics.median(r["seconds"] for r in runs),
+            "cpu": statistics.median(r["cpu"] for r in runs),
             "peak_mb": max(r["peak_mb"] for r in runs),
             "bytes": runs[0]["bytes"], "pages": runs[0].get("pages")}
 
@@ -106,20 +114,22 @@ def main() -> None:
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
-    print(f"median of {args.repeat} runs, seconds of work (imports excluded), peak RSS of the process\n")
-    print("| questions | stage | seconds | peak MB | pages | size | vs bare |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print(f"median of {args.repeat} runs, seconds of work (imports excluded), peak RSS of the process;")
+    print("cpu: the same work in CPU seconds, steadier than the clock on a busy machine\n")
+    print("| questions | stage | seconds | cpu | peak MB | pages | size | vs bare |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         for size in args.sizes:
             bank_path = generate.write(size, work / f"bank-{size}.yaml")
-            results = {name: _measure(name, bank_path, args.repeat, work) for name in STAGES}
+            results = _measure(bank_path, args.repeat, work)
             for name in STAGES:
                 r = results[name]
                 bare = {"anki": "bare-genanki", "pdf": "bare-reportlab"}.get(name)
                 ratio = (f"{r['seconds'] / results[bare]['seconds']:.2f}x time, "
                          f"{r['peak_mb'] / results[bare]['peak_mb']:.2f}x memory") if bare else ""
-                print(f"| {size:,} | {name} | {r['seconds']:.3f} | {r['peak_mb']:.0f} | {r['pages'] or ''} | "
+                print(f"| {size:,} | {name} | {r['seconds']:.3f} | {r['cpu']:.3f} | {r['peak_mb']:.0f} | "
+                      f"{r['pages'] or ''} | "
                       f"{r['bytes'] / 1024:,.0f} KiB | {ratio} |", flush=True)
 
 

@@ -8,6 +8,7 @@ valid bank).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
 
+import markup
 from bank import Bank
 
 
@@ -76,11 +78,12 @@ def build(
     made = _missing_folders(targets.values())
     published = False
     try:
-        for name, target in targets.items():
-            temp, written = _render_beside(target, lambda out, n=name: EXPORTERS[n].write(
-                bank, out, **options.get(n, {})))
-            staged.append((temp, _describe(name, target, temp, written.facts)))
-            warnings.extend(written.warnings)
+        with markup.shared_parses() if len(targets) > 1 else contextlib.nullcontext():
+            for name, target in targets.items():  # the exporters read the same texts: parse once
+                temp, written = _render_beside(target, lambda out, n=name: EXPORTERS[n].write(
+                    bank, out, **options.get(n, {})))
+                staged.append((temp, _describe(name, target, temp, written.facts)))
+                warnings.extend(written.warnings)
         if strict and (bank.warnings or warnings):
             count = len(bank.warnings) + len(warnings)
             raise ExportError(f"--check: {count} warning{'' if count == 1 else 's'}", tuple(warnings))

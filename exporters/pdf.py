@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import time
 import tomllib
+import types
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import as_file, files
@@ -22,6 +25,9 @@ from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import paragraph as paragraph_module
+from reportlab.platypus.paragraph import textTransformFrags
+from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
 import markup
 from bank import Bank, Question, Topic
@@ -34,10 +40,14 @@ _FACES = ("regular", "bold", "italic", "bold_italic")
 _CodeLine = list[tuple[str, str, Color]]  # runs of (text, font name, colour)
 
 
-def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4") -> Written:
-    """Write *bank* as a PDF study booklet to the binary stream *out*; report warnings and pages."""
+def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", layout: str = "booklet",
+          grid: str | None = None, flip: str = "long-edge") -> Written:
+    """Write *bank* as a PDF study booklet (or, by *layout*, flashcard sheets or a worksheet)."""
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+    if layout != "booklet":
+        from exporters import pdf_sheets  # it imports this module's machinery
+        return pdf_sheets.write(bank, out, page_size=page_size, layout=layout, grid=grid, flip=flip)
     look = _Look(_style(), PAGE_SIZES[page_size])
     text = _Text(look)
     doc = _Booklet(out, bank, look, text)
@@ -108,13 +118,55 @@ def _family(package: str, regular: str, bold: str, italic: str, bold_italic: str
         name = f"{package}/{path}:{index}".replace(" ", "_")
         if name not in pdfmetrics.getRegisteredFontNames():
             with as_file(resource) as real_path:
-                pdfmetrics.registerFont(TTFont(name, str(real_path), subfontIndex=index))
+                pdfmetrics.registerFont(_Font(name, str(real_path), subfontIndex=index))
         face_chars = set(pdfmetrics.getFont(name).face.charToGlyph)
         chars = face_chars if chars is None else chars & face_chars
         names.append(name)
     pdfmetrics.registerFontFamily(names[0], normal=names[0], bold=names[1], italic=names[2],
                                   boldItalic=names[3])
     return _Family(*names, chars=frozenset(chars or ()))
+
+
+class _Font(TTFont):
+    """A TrueType font that remembers what it measured and encoded: line breaking measures the
+    same words, and drawing encodes the same runs, thousands of times in a booklet."""
+
+    _LIMIT = 1 << 16  # entries kept per font and table; past that, start afresh
+
+    def __init__(self, name: str, filename: str, subfontIndex: int = 0) -> None:
+        super().__init__(name, filename, subfontIndex=subfontIndex)
+        # pdfmetrics.getAscentDescent reads these first; without them it raises and retries
+        self.ascent, self.descent = self.face.ascent, self.face.descent
+        self._widths: dict[tuple, float] = {}
+        self._splits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # document -> its runs
+        self._last: tuple[weakref.ref, dict[tuple, list]] | None = None  # the document being drawn
+
+    def stringWidth(self, text, size, encoding="utf8"):
+        key = (text, size, encoding)
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) >= self._LIMIT:
+                self._widths.clear()
+            width = self._widths[key] = super().stringWidth(text, size, encoding)
+        return width
+
+    def splitString(self, text, doc, encoding="utf-8"):
+        # a run's subset codes never change once assigned, but they belong to one document
+        last = self._last
+        if last is not None and last[0]() is doc:
+            memo = last[1]
+        else:
+            memo = self._splits.get(doc)
+            if memo is None:
+                memo = self._splits[doc] = {}
+            self._last = (weakref.ref(doc), memo)
+        key = (text, encoding)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= self._LIMIT:
+                memo.clear()
+            found = memo[key] = super().splitString(text, doc, encoding)
+        return list(found)
 
 
 class _Look:
@@ -237,6 +289,8 @@ class _Text:
         first = chain[0]
         if text.isascii() and text.isprintable() and first.has_ascii:
             return [(first, text)]
+        if text and first.chars.issuperset(map(ord, text)):  # curly quotes, dashes, accents
+            return [(first, text)]
         runs: list[tuple[_Family, str]] = []
         for char in text:
             family = self._family_for(char, chain)
@@ -301,10 +355,45 @@ class _Text:
 
 
 # -- flowables ------------------------------------------------------------------------------
+_FRAG_STYLE = ("fontName", "fontSize", "textColor", "rise", "us_lines", "link", "backColor", "nobr")
+_MISSING = object()
+
+
+def _same_frag(f: ParaFrag, g: ParaFrag) -> bool:
+    """rl_accel's sameFrag, in Python: whether two fragments can share one run of text."""
+    if hasattr(f, "cbDefn") or hasattr(g, "cbDefn") or hasattr(f, "lineBreak") or hasattr(g, "lineBreak"):
+        return False
+    for name in _FRAG_STYLE:
+        mine, theirs = getattr(f, name, _MISSING), getattr(g, name, _MISSING)
+        if mine is not theirs and (mine is _MISSING or theirs is _MISSING or mine != theirs):
+            return False
+    return True
+
+
+# reportlab's own line breaking, but calling the sameFrag above: the C one raises and clears an
+# AttributeError for each style attribute a fragment lacks, six or more per word, and took half
+# the time of breaking lines of mixed text and code. Same algorithm, same lines.
+_break_lines = (types.FunctionType(Paragraph.breakLines.__code__,
+                                   {**vars(paragraph_module), "sameFrag": _same_frag}, "breakLines")
+                if "sameFrag" in getattr(Paragraph.breakLines, "__code__", types.SimpleNamespace(co_names=()))
+                .co_names else Paragraph.breakLines)  # a reportlab that breaks lines otherwise: as it is
+
+
 class _Para(Paragraph):
-    """A paragraph that lays out its lines once per width, however often it is measured."""
+    """A paragraph that lays out its lines once per width, however often it is measured, and
+    reads the paragraph XML that _Text writes without reportlab's general HTML parser."""
 
     keep = False  # keep with the next block: never the last thing on a page
+    breakLines = _break_lines
+
+    def _setup(self, text, style, bulletText, frags, cleaner) -> None:
+        if frags is None and text is not None:
+            cleaned = cleaner(text)
+            frags = _read_xml(cleaned, style, self.caseSensitive)
+            if frags is not None:
+                textTransformFrags(frags, style)
+                text = cleaned
+        super()._setup(text, style, bulletText, frags, cleaner)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         if getattr(self, "_laid_width", None) == availWidth and hasattr(self, "blPara"):
@@ -320,6 +409,63 @@ class _Para(Paragraph):
         if not hasattr(self, "blPara"):  # reportlab drops the lines when it cannot split; keep them
             self.blPara = lines
         return parts
+
+
+# The XML that _Text writes: <b>, <i> and <font ...> tags around text with &amp; &lt; &gt;
+# escaped, or &#160; alone. Anything else goes to reportlab's parser.
+_XML_TOKEN = re.compile(r'<(/?)(b|i|font)((?: [a-zA-Z]+="[^"<>&]*")*)>|&(amp|lt|gt|#160);|[^<&]+')
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "#160": "\xa0"}
+_PROTOTYPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # style -> tag path -> fragment
+
+
+def _read_xml(text: str, style: ParagraphStyle, case_sensitive: int) -> list[ParaFrag] | None:
+    """The fragments reportlab's parser makes of *text* (already cleaned), or None when the text
+    is not in the subset read here. The parser splits text at every tag and entity and gives each
+    piece a copy of the fragment of the tags around it: those copies are made once per style and
+    tag path, by the parser itself, and copied here."""
+    prototypes = _PROTOTYPES.get(style)
+    if prototypes is None:
+        prototypes = _PROTOTYPES[style] = {}
+    frags: list[ParaFrag] = []
+    path: tuple[str, ...] = ()  # the open tags as written, outermost first
+    names: list[str] = []
+    position = 0
+    for token in _XML_TOKEN.finditer(text):
+        if token.start() != position:
+            return None
+        position = token.end()
+        closing, tag, attributes, entity = token.groups()
+        if tag:
+            if not closing:
+                path += (token.group(),)
+                names.append(tag)
+            elif attributes or not names or names.pop() != tag:
+                return None
+            else:
+                path = path[:-1]
+            continue
+        prototype = prototypes.get(path, _MISSING)
+        if prototype is _MISSING:
+            prototype = prototypes[path] = _prototype(path, style, case_sensitive)
+        if prototype is None:
+            return None
+        frag = prototype.__class__.__new__(prototype.__class__)
+        frag.__dict__.update(prototype.__dict__)  # what copy.copy does, as the parser does
+        frag.text = _ENTITIES[entity] if entity else token.group()
+        frags.append(frag)
+    return frags if position == len(text) and not names else None
+
+
+def _prototype(path: tuple[str, ...], style: ParagraphStyle, case_sensitive: int) -> ParaFrag | None:
+    """The fragment reportlab's parser gives text inside the tags of *path*."""
+    names = [_XML_TOKEN.match(tag).group(2) for tag in path]
+    xml = "".join(path) + "x" + "".join(f"</{name}>" for name in reversed(names))
+    parser = ParaParser()
+    parser.caseSensitive = case_sensitive
+    _, frags, bullet_frags = parser.parse(xml, style)
+    if not frags or len(frags) != 1 or frags[0].text != "x" or bullet_frags:
+        return None
+    return frags[0]
 
 
 class _Anchor(Flowable):
