@@ -1,0 +1,691 @@
+"""Printable sheets in the booklet's fonts, markup and style: flashcards to cut, and a worksheet.
+
+exporters/pdf.py hands ``layout="cards"`` and ``layout="worksheet"`` to :func:`write`. Card
+sheets alternate a page of fronts with a page of backs, the backs' grid mirrored so that, printed
+double-sided, every back lands behind its own front; the worksheet numbers the questions as the
+booklet does, leaves ruled room under each, and ends with an answer key.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from reportlab import rl_config
+from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, PageBreak
+
+import markup
+from bank import Bank, Question, Topic
+from exporters import Written
+from exporters.pdf import (
+    PAGE_SIZES, _Anchor, _Booklet, _Family, _Gap, _Group, _Label, _Look, _Para, _Text, _date_document,
+    _draw_runs, _inline, _length, _render, _runs_width, _shorten, _style, _topic_count,
+)
+
+LAYOUTS = ("cards", "worksheet")
+FLIPS = ("long-edge", "short-edge")
+_Runs = list[tuple[_Family, str]]
+_Placed = list[tuple[Flowable, float]]  # a card face's blocks, each with its laid-out height
+
+
+def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", layout: str = "cards",
+          grid: str | None = None, flip: str = "long-edge") -> Written:
+    """Write *bank* as flashcard sheets or a practice worksheet to *out*; report warnings and pages."""
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of booklet, {', '.join(LAYOUTS)}, not {layout!r}")
+    if flip not in FLIPS:
+        raise ValueError(f"flip must be one of {', '.join(FLIPS)}, not {flip!r}")
+    ascii85, rl_config.useA85 = rl_config.useA85, 0  # as the booklet: binary streams
+    try:
+        if layout == "cards":
+            return _write_cards(bank, out, PAGE_SIZES[page_size], grid, flip)
+        return _write_worksheet(bank, out, PAGE_SIZES[page_size])
+    finally:
+        rl_config.useA85 = ascii85
+
+
+# -- flashcard sheets -----------------------------------------------------------------------
+def _grid_size(value: str) -> tuple[int, int]:
+    """Columns and rows from 'COLSxROWS', each from 1 to 8."""
+    columns, _, rows = value.lower().partition("x")
+    if not (columns.isdigit() and rows.isdigit() and 1 <= int(columns) <= 8 and 1 <= int(rows) <= 8):
+        raise ValueError(f"a card grid is COLSxROWS with 1 to 8 of each, e.g. 2x4, not {value!r}")
+    return int(columns), int(rows)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The cards of a sheet: a grid centred on the page with the same margin all round, so the
+    turn of the sheet in the printer maps the grid onto itself."""
+
+    columns: int
+    rows: int
+    page: tuple[float, float]
+    margin: float
+
+    @property
+    def card_width(self) -> float:
+        return (self.page[0] - 2 * self.margin) / self.columns
+
+    @property
+    def card_height(self) -> float:
+        return (self.page[1] - 2 * self.margin) / self.rows
+
+    def cell(self, index: int, back: bool, flip: str) -> tuple[int, int]:
+        """(row, column) of a sheet's *index*-th card, row 0 at the top: reading order on the
+        front; on the back, mirrored left-right for a long-edge flip (the sheet turns about its
+        vertical axis) or top-bottom for a short-edge flip (about its horizontal axis)."""
+        row, column = divmod(index, self.columns)
+        if back and flip == "long-edge":
+            column = self.columns - 1 - column
+        elif back:
+            row = self.rows - 1 - row
+        return row, column
+
+    def rect(self, row: int, column: int) -> tuple[float, float, float, float]:
+        """The cell's lower-left corner, width and height in page coordinates."""
+        width, height = self.card_width, self.card_height
+        return (self.margin + column * width, self.page[1] - self.margin - (row + 1) * height,
+                width, height)
+
+
+@dataclass
+class _Face:
+    """One side of one card: corner labels, its blocks, and a note at its foot."""
+
+    left: _Runs  # top-left corner: the topic, or ANSWER
+    right: _Runs  # top-right corner: the question number, and its id on a back
+    blocks: _Placed
+    centered: bool = True  # a whole text sits in the middle; a part starts at the top
+    note: _Runs = field(default_factory=list)  # "continued on the next card →"
+    left_short: _Runs = field(default_factory=list)  # the left label where it does not fit: "2/3"
+
+
+class _Sizes:
+    """The style's look at other body sizes: a card's text shrinks as a whole, code and gaps with it."""
+
+    def __init__(self, style: dict, page_size: tuple[float, float]) -> None:
+        self.style, self.page_size = style, page_size
+        self.base = _length(style["sizes"]["body"])
+        self._looks: dict[float, _Look] = {}
+
+    def __call__(self, size: float) -> _Look:
+        key = round(size, 2)
+        look = self._looks.get(key)
+        if look is None:
+            factor = key / self.base
+            scaled = {**self.style, **{table: {name: _length(value) * factor
+                                               for name, value in self.style[table].items()}
+                                       for table in ("sizes", "spacing")}}
+            look = self._looks[key] = _Look(scaled, self.page_size)
+        return look
+
+
+class _CardMaker:
+    """Lays each question out on as many cards as it needs: shrunk within limits first, then
+    continued on the next card, every part marked; never cut."""
+
+    def __init__(self, style: dict, look: _Look, text: _Text, grid: _Grid) -> None:
+        cards = style["cards"]
+        self.look, self.text, self.labels = look, text, cards["labels"]
+        self.sizes = _Sizes(style, look.page_size)
+        self.question_size = _length(cards["question_size"])
+        self.answer_size = _length(cards["answer_size"])
+        self.min_size = min(_length(cards["min_size"]), self.question_size, self.answer_size)
+        self.step = max(_length(cards["shrink_step"]), 0.1)
+        self.corner = _length(cards["corner_size"])
+        self.tracking = look.space["label_tracking"] * self.corner / look.size["label"]
+        self.padding = min(_length(cards["padding"]), 0.08 * min(grid.card_width, grid.card_height))
+        self.band = self.corner * 2.2  # the corner labels above the text, the note below it
+        self.box = (grid.card_width - 2 * self.padding, grid.card_height - 2 * self.padding - 2 * self.band)
+        self._topics: dict[str, _Runs] = {}
+        self._muted: dict[_Look, ParagraphStyle] = {}
+        text.where = "the booklet style"
+        self.continued = text.runs(self.labels["continued"], look.body_chain)
+        self.continued_short = text.runs(self.labels["continued_short"], look.body_chain)
+        self.answer = self.labels["answer"].upper()
+
+    def all(self, bank: Bank) -> Iterator[tuple[int | None, Topic, _Face, _Face]]:
+        """Every card in booklet order, with the topic's index on the first card of each topic."""
+        number = 0
+        for index, (topic, questions) in enumerate(bank.sections()):
+            for position, question in enumerate(questions):
+                number += 1
+                for part, (front, back) in enumerate(self.cards(number, topic, question)):
+                    yield (index if position == part == 0 else None), topic, front, back
+
+    def cards(self, number: int, topic: Topic, question: Question) -> list[tuple[_Face, _Face]]:
+        """The cards of one question: its fronts, then as many more as its answer needs."""
+        text, labels = self.text, self.labels
+        label = self.look.labels["question"].format(number=number)
+        topic_runs = self._topic(topic)
+        text.where = "the booklet style"
+        card_id = labels["card_id"].format(question=label, id=question.id)
+        text.where = f"question '{question.id}'"
+        fronts = self._fit(functools.partial(self._question_blocks, question), self.question_size)
+        backs = self._fit(functools.partial(self._answer_blocks, question), self.answer_size)
+        first_answer = len(fronts) - 1  # the answer starts behind the question's last part
+        out: list[tuple[_Face, _Face]] = []
+        for index in range(len(fronts) + len(backs) - 1):
+            if index < len(fronts):
+                front = _Face(topic_runs, self._runs(self._part(label, index, len(fronts))), fronts[index],
+                              len(fronts) == 1, self.continued if index < first_answer else [])
+            else:
+                note = labels["answer_continues"].format(question=label, part=index - first_answer + 1,
+                                                         parts=len(backs))
+                front = _Face(topic_runs, self._runs(label), self._note(note, question))
+            if index < first_answer:
+                back = _Face([], self._runs(card_id), self._note(labels["question_continues"]))
+            else:
+                part = index - first_answer
+                back = _Face(self._runs(self._part(self.answer, part, len(backs))), self._runs(card_id),
+                             backs[part], len(backs) == 1, self.continued if part < len(backs) - 1 else [],
+                             self._runs(f"{part + 1}/{len(backs)}") if len(backs) > 1 else [])
+            out.append((front, back))
+        return out
+
+    def _part(self, label: str, index: int, count: int) -> str:
+        return label if count == 1 else self.labels["part"].format(label=label, part=index + 1, parts=count)
+
+    def _runs(self, value: str) -> _Runs:
+        saved, self.text.where = self.text.where, "the booklet style"
+        runs = self.text.runs(value, self.look.body_chain)
+        self.text.where = saved
+        return runs
+
+    def _topic(self, topic: Topic) -> _Runs:
+        if topic.id not in self._topics:
+            self.text.where = f"topic '{topic.id}'"
+            name = markup.plain(topic.name).upper()[:_LABEL_CHARS]  # longer is cut in any corner
+            self._topics[topic.id] = self.text.runs(name, self.look.body_chain)
+        return self._topics[topic.id]
+
+    # -- text on a card -----------------------------------------------------------------------
+    def _use(self, look: _Look) -> _Text:
+        """The text machinery set for *look*: one _Text, so warnings are collected once, in order."""
+        self.text.look = look
+        return self.text
+
+    def _question_blocks(self, question: Question, look: _Look) -> list[Flowable]:
+        text = self._use(look)
+        parsed = markup.parse(question.question)
+        blocks: list[Flowable] = []
+        rest: Sequence[markup.Block] = parsed
+        if isinstance(parsed[0], markup.Paragraph):
+            blocks.append(_Para(text.spans(parsed[0].spans, bold=True, size=look.size["body"]) or "&#160;",
+                                look.styles["body"]))
+            rest = parsed[1:]
+            if rest:
+                blocks.append(_Gap(look.space["paragraph"]))
+        return blocks + _render(rest, look, text, look.styles["body"])
+
+    def _answer_blocks(self, question: Question, look: _Look) -> list[Flowable]:
+        return _render(markup.parse(question.answer), look, self._use(look), look.styles["body"])
+
+    def _note(self, note: str, question: Question | None = None) -> _Placed:
+        """A card side that only says where the text goes on, with the question shortened on a front;
+        set smaller on a small card, without the question if need be (it is on the card before)."""
+        for echo in ((question, None) if question is not None else (None,)):
+            parts = self._fit(functools.partial(self._note_blocks, note, echo), self.answer_size)
+            if len(parts) == 1:
+                break
+        return parts[0]
+
+    def _note_blocks(self, note: str, question: Question | None, look: _Look) -> list[Flowable]:
+        text = self._use(look)
+        style = self._muted.get(look)
+        if style is None:
+            style = self._muted[look] = ParagraphStyle("note", parent=look.styles["body"],
+                                                       textColor=look.color["muted"])
+        saved, text.where = text.where, "the booklet style"
+        blocks: list[Flowable] = [_Para(text.xml(note), style)]
+        text.where = saved
+        if question is not None:
+            blocks += [_Gap(look.space["paragraph"]),
+                       _Para(text.xml(_shorten(markup.plain(question.question)), italic=True), style)]
+        return blocks
+
+    def _fit(self, make: Callable[[_Look], list[Flowable]], size: float) -> list[_Placed]:
+        """The text at the largest size from *size* down to the minimum at which it fits one card;
+        else at the minimum, in as many card-sized parts as it takes."""
+        count = int((size - self.min_size) / self.step + 1e-6) + 1
+        steps = [size - self.step * index for index in range(count)]
+        if steps[-1] > self.min_size + 1e-6:
+            steps.append(self.min_size)
+        width, height = self.box
+        laid: dict[int, list[Flowable]] = {}
+
+        def fits(index: int) -> bool:
+            laid[index] = make(self.sizes(steps[index]))
+            return sum(block.wrap(width, height)[1] for block in laid[index]) <= height + 1e-6
+
+        if fits(0):
+            return [_place(laid[0], width, height)]
+        low, high, best = 1, len(steps) - 1, None  # binary search: a few layouts, however long the text
+        while low <= high:
+            middle = (low + high) // 2
+            if fits(middle):
+                best, high = middle, middle - 1
+            else:
+                low = middle + 1
+        if best is not None:
+            return [_place(laid[best], width, height)]
+        last = len(steps) - 1
+        blocks = laid[last] if last in laid else make(self.sizes(steps[last]))
+        return _parts(blocks, width, height)
+
+
+def _place(blocks: list[Flowable], width: float, height: float) -> _Placed:
+    return [(block, block.wrap(width, height)[1]) for block in blocks]
+
+
+def _parts(blocks: list[Flowable], width: float, height: float) -> list[_Placed]:
+    """*blocks* in parts no taller than *height*, split between lines where a block must break."""
+    parts: list[_Placed] = [[]]
+    room = height
+    queue = deque(blocks)
+    while queue:
+        block = queue.popleft()
+        if isinstance(block, _Gap) and not parts[-1]:
+            continue  # no gap at the top of a card
+        needed = block.wrap(width, room)[1]
+        if needed <= room + 1e-6:
+            parts[-1].append((block, needed))
+            room -= needed
+            continue
+        pieces = block.split(width, room) if room > 0 else []
+        if len(pieces) > 1:
+            parts[-1].append((pieces[0], pieces[0].wrap(width, room)[1]))
+            queue.extendleft(reversed(pieces[1:]))
+        elif not parts[-1]:  # cannot happen above the minimum card size; set it rather than lose it
+            parts[-1].append((block, needed))
+        else:
+            queue.appendleft(block)
+        parts.append([])
+        room = height
+    for part in parts:
+        while part and isinstance(part[-1][0], _Gap):
+            part.pop()
+    return [part for part in parts if part]
+
+
+class _SheetDrawer:
+    """Draws a sheet's fronts and backs, its cut marks, and the footers once the count is known."""
+
+    def __init__(self, canv: Canvas, style: dict, look: _Look, text: _Text, grid: _Grid, flip: str,
+                 maker: _CardMaker) -> None:
+        cards = style["cards"]
+        self.canv, self.look, self.text, self.maker = canv, look, text, maker
+        self.grid, self.flip = grid, flip
+        self.labels = cards["labels"]
+        self.offset = _length(cards["cut_mark_offset"])
+        self.mark = max(0.0, min(_length(cards["cut_mark"]), grid.margin - self.offset - 2))
+        self.guides = HexColor(cards["guides"]) if cards.get("guides") else None
+        self.footer_size = _length(cards["footer_size"])
+        self.pages = 0
+
+    def draw(self, cards: list[tuple[int | None, Topic, _Face, _Face]]) -> None:
+        """One sheet: the fronts in reading order, then the backs, each behind its front."""
+        canv, grid = self.canv, self.grid
+        for back in (False, True):
+            self.pages += 1
+            self._draw_marks()
+            for index, (topic_index, topic, front_face, back_face) in enumerate(cards):
+                x, y, width, height = grid.rect(*grid.cell(index, back, self.flip))
+                if topic_index is not None and not back:
+                    key = f"topic-{topic_index}"
+                    canv.bookmarkHorizontalAbsolute(key, y + height)
+                    canv.addOutlineEntry(markup.plain(topic.name), key, 0)
+                self._draw_face(back_face if back else front_face, x, y, width, height)
+            canv.doForm(_sheet_form(self.pages))
+            canv.showPage()
+
+    def _draw_marks(self) -> None:
+        """Cut marks in the margin along every grid line, and faint dotted guides across the grid."""
+        canv, grid = self.canv, self.grid
+        width, height = grid.page
+        xs = [grid.margin + column * grid.card_width for column in range(grid.columns + 1)]
+        ys = [grid.margin + row * grid.card_height for row in range(grid.rows + 1)]
+        canv.saveState()
+        if self.guides is not None:
+            canv.setStrokeColor(self.guides)
+            canv.setLineWidth(0.4)
+            canv.setDash([1, 2])
+            for x in xs:
+                canv.line(x, ys[0], x, ys[-1])
+            for y in ys:
+                canv.line(xs[0], y, xs[-1], y)
+            canv.setDash([])
+        canv.setStrokeColor(self.look.color["text"])
+        canv.setLineWidth(0.35)
+        near, far = self.offset, self.offset + self.mark
+        if self.mark > 0:
+            for x in xs:
+                canv.line(x, ys[0] - near, x, ys[0] - far)
+                canv.line(x, ys[-1] + near, x, ys[-1] + far)
+            for y in ys:
+                canv.line(xs[0] - near, y, xs[0] - far, y)
+                canv.line(xs[-1] + near, y, xs[-1] + far, y)
+        canv.restoreState()
+
+    def _draw_face(self, face: _Face, x: float, y: float, width: float, height: float) -> None:
+        canv, maker, look = self.canv, self.maker, self.look
+        pad, size = maker.padding, maker.corner
+        inner = width - 2 * pad
+        baseline = y + height - pad - size
+        gap = size  # the number and id on the right matter most: the left label yields first
+        left_runs = face.left
+        room = inner
+        if left_runs:
+            least = _runs_width(face.left_short or left_runs, size * _LEAST, 0.0)
+            room = max(inner / 2, inner - least - gap)
+        right = _fitted(face.right, room, size, maker.tracking, True)
+        if right.runs != face.right and left_runs and not face.left_short:
+            left_runs, right = [], _fitted(face.right, inner, size, maker.tracking, True)  # ANSWER goes
+        left = _fitted(left_runs, inner - right.width - gap, size, maker.tracking)
+        if face.left_short and left.runs != left_runs:  # cut short: the part number matters more
+            left = _fitted(face.left_short, inner - right.width - gap, size, maker.tracking)
+        _draw_label(canv, x + pad, baseline, left, look.color["muted"])
+        _draw_label(canv, x + width - pad - right.width, baseline, right, look.color["accent"], bold=True)
+        top, bottom = y + height - pad - maker.band, y + pad + maker.band
+        used = sum(block_height for _, block_height in face.blocks)
+        cursor = top - max(0.0, (top - bottom - used) / 2) if face.centered else top
+        for block, block_height in face.blocks:
+            cursor -= block_height
+            block.drawOn(canv, x + pad, cursor)
+        if face.note:
+            fits = _runs_width(face.note, size * _LEAST, 0.0, True) <= inner
+            note = _fitted(face.note if fits else maker.continued_short, inner, size, maker.tracking, True)
+            _draw_label(canv, x + width - pad - note.width, y + pad + size * 0.3, note,
+                        look.color["accent"], bold=True)
+
+    def define_footers(self, sheets: int) -> None:
+        """Each page's footer form, now that the number of sheets is known: in the bottom margin,
+        between the cut marks of the first column (the print hint under the last)."""
+        canv, look, grid, labels = self.canv, self.look, self.grid, self.labels
+        size, tracking = self.footer_size, look.space["footer_tracking"]
+        gap = self.offset + 2
+        span = grid.card_width - 2 * gap
+        baseline = grid.margin / 2 - size * 0.35
+        self.text.where = "the booklet style"
+        edge = labels["long_edge" if self.flip == "long-edge" else "short_edge"]
+        hint = self.text.runs(labels["print_hint"].format(edge=edge), look.body_chain)
+        hint_width = _runs_width(hint, size, tracking)
+        for page in range(1, self.pages + 1):
+            side = labels["front" if page % 2 else "back"]
+            runs = self.text.runs(labels["footer"].format(sheet=(page + 1) // 2, sheets=sheets, side=side),
+                                  look.body_chain)
+            footer = _fitted(runs, span, size, tracking)
+            canv.beginForm(_sheet_form(page))
+            _draw_label(canv, grid.margin + gap, baseline, footer, look.color["muted"])
+            room = span - (footer.width + 4 * gap if grid.columns == 1 else 0)
+            if page % 2 and hint_width <= room:
+                _draw_label(canv, grid.page[0] - grid.margin - gap - hint_width, baseline,
+                            _Fit(hint, size, tracking, hint_width), look.color["muted"])
+            canv.endForm()
+
+
+_LEAST = 0.75  # a corner label or footer is set down to this share of its size, unspaced, before it is cut
+_LABEL_CHARS = 400  # more than the widest corner holds at the smallest size: the rest is never measured
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """A label as it fits: its runs, size, letter spacing and width."""
+
+    runs: _Runs
+    size: float
+    tracking: float
+    width: float
+
+
+def _fitted(runs: _Runs, width: float, size: float, tracking: float, bold: bool = False) -> _Fit:
+    """A label within *width*: set smaller, then without letter spacing, and only then cut short
+    with an ellipsis (corner labels and footers only: bank text is never cut)."""
+    if not runs:
+        return _Fit([], size, tracking, 0.0)
+    steps = ((1.0, tracking), (0.9, tracking), (0.8, tracking), (_LEAST, tracking), (_LEAST, 0.0))
+    for factor, spacing in steps:
+        used = _runs_width(runs, size * factor, spacing, bold)
+        if used <= width:
+            return _Fit(list(runs), size * factor, spacing, used)
+    size *= _LEAST
+    room = width - pdfmetrics.stringWidth("…", runs[0][0].face(bold, False), size)
+    kept: _Runs = []
+    used = 0.0
+    for family, run in runs:
+        font = family.face(bold, False)
+        for end, char in enumerate(run):
+            used += pdfmetrics.stringWidth(char, font, size)
+            if used > room:
+                kept.append((family, run[:end]))
+                kept = [(family, text) for family, text in kept if text]
+                if kept:
+                    last_family, last = kept[-1]
+                    kept[-1] = (last_family, last.rstrip() + "…")
+                return _Fit(kept, size, 0.0, _runs_width(kept, size, 0.0, bold) if kept else 0.0)
+        kept.append((family, run))
+    return _Fit(kept, size, 0.0, used)
+
+
+def _draw_label(canv: Canvas, x: float, y: float, label: _Fit, color: Color, bold: bool = False) -> None:
+    """A fitted label, its letter spacing kept to itself (PDF text state outlives the text object)."""
+    if label.runs:
+        canv.saveState()
+        _draw_runs(canv, x, y, label.runs, label.size, label.tracking, color, bold)
+        canv.restoreState()
+
+
+def _sheet_form(page: int) -> str:
+    return f"deckbook-sheet-{page}"
+
+
+def _write_cards(bank: Bank, out: BinaryIO, page_size: tuple[float, float], grid_value: str | None,
+                 flip: str) -> Written:
+    style = _style()
+    look = _Look(style, page_size)
+    text = _Text(look)
+    try:
+        columns, rows = _grid_size(grid_value or style["cards"]["grid"])
+    except ValueError as exc:
+        where = "styles/booklet.toml: [cards] " if grid_value is None else ""
+        raise ValueError(f"{where}{exc}") from None
+    grid = _Grid(columns, rows, page_size, _length(style["cards"]["margin"]))
+    maker = _CardMaker(style, look, text, grid)
+    canv = Canvas(out, pagesize=page_size, invariant=1, pageCompression=1,
+                  initialFontName=look.body.regular, initialFontSize=look.size["body"])
+    canv.setTitle(markup.plain(bank.title))
+    canv.setSubject(markup.plain(bank.subtitle or bank.title))
+    canv.setCreator("deckbook")
+    canv.setAuthor("")
+    canv.setKeywords(list(dict.fromkeys(markup.plain(topic.name) for topic in bank.topics)))
+    _date_document(canv, bank.modified)
+    canv.showOutline()
+    drawer = _SheetDrawer(canv, style, look, text, grid, flip, maker)
+    per_sheet, sheet, cards = columns * rows, [], 0
+    for card in maker.all(bank):
+        sheet.append(card)
+        cards += 1
+        if len(sheet) == per_sheet:
+            drawer.draw(sheet)
+            sheet = []
+    if sheet:
+        drawer.draw(sheet)
+    text.look = look
+    drawer.define_footers(drawer.pages // 2)
+    canv.save()
+    return Written(tuple(text.warnings), {"pages": drawer.pages, "cards": cards})
+
+
+# -- the practice worksheet ----------------------------------------------------------------
+class _Rules(Flowable):
+    """Ruled lines to write an answer on, from the question's text edge to the right margin."""
+
+    keep = False
+
+    def __init__(self, count: int, spacing: float, indent: float, line_width: float, color: Color) -> None:
+        super().__init__()
+        self.count, self.spacing, self.indent = count, spacing, indent
+        self.line_width, self.color = line_width, color
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width, self.height = availWidth, self.count * self.spacing
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv = self.canv
+        canv.saveState()
+        canv.setStrokeColor(self.color)
+        canv.setLineWidth(self.line_width)
+        for line in range(self.count):
+            y = self.height - (line + 1) * self.spacing
+            canv.line(self.indent, y, self.width, y)
+        canv.restoreState()
+
+
+class _Fields(Flowable):
+    """'NAME ________  DATE ______': labels in small spaced capitals, each with a line to write on."""
+
+    def __init__(self, fields: list[tuple[_Runs, float]], look: _Look) -> None:
+        super().__init__()
+        self.fields, self.look = fields, look  # (label, share of the width)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width, self.height = availWidth, self.look.size["label"] * 3
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, look = self.canv, self.look
+        size, tracking = look.size["label"], look.space["label_tracking"]
+        x = 0.0
+        for runs, share in self.fields:
+            end = x + share * self.width
+            _draw_runs(canv, x, 2, runs, size, tracking, look.color["muted"], bold=True)
+            start = x + _runs_width(runs, size, tracking, True) + size
+            canv.saveState()
+            canv.setStrokeColor(look.color["rule"])
+            canv.setLineWidth(0.6)
+            canv.line(start, 0, end - size * 2, 0)
+            canv.restoreState()
+            x = end
+
+
+def _write_worksheet(bank: Bank, out: BinaryIO, page_size: tuple[float, float]) -> Written:
+    look = _Look(_style(), page_size)
+    text = _Text(look)
+    doc = _Booklet(out, bank, look, text)
+    doc.build(_worksheet_story(bank, look, text, doc))
+    return Written(tuple(text.warnings), {"pages": doc.page})
+
+
+def _worksheet_story(bank: Bank, look: _Look, text: _Text, doc: _Booklet) -> list[Flowable]:
+    """A title block with room for a name, the questions by topic with ruled room under each,
+    then the answer key from a new page."""
+    settings = _style()["worksheet"]
+    labels, styles, space = settings["labels"], look.styles, look.space
+    sub = ParagraphStyle("worksheet-topic", parent=styles["topic"], fontSize=look.size["heading"] * 1.35,
+                         leading=look.size["heading"] * 1.7)
+    rules = functools.partial(_Rules, int(settings["lines"]), _length(settings["line_spacing"]),
+                              line_width=_length(settings["line_width"]), color=look.color["rule"])
+    text.where = "the title"
+    story: list[Flowable] = [_Para(text.spans(_inline(bank.title), bold=True, size=look.size["topic"]),
+                                   styles["topic"]), _Gap(4)]
+    text.where = "the booklet style"
+    meta = " · ".join((labels["title"], look.plural("questions", len(bank.questions)),
+                       look.plural("topics", len(bank.topics))))
+    fields = [(text.runs(labels["name"].upper(), look.body_chain), 0.66),
+              (text.runs(labels["date"].upper(), look.body_chain), 0.34)]
+    story += [_Para(text.xml(meta), styles["meta"]), _Gap(space["between_questions"]),
+              _Fields(fields, look), _Gap(space["between_questions"])]
+
+    sections = [(index, topic, questions) for index, (topic, questions) in enumerate(bank.sections())
+                if questions]
+    label_width = pdfmetrics.stringWidth(look.labels["question"].format(number=len(bank.questions)) + "  ",
+                                         look.body.bold, look.size["heading"])
+    number = 0
+    for index, topic, questions in sections:
+        opener = functools.partial(_worksheet_opener, index, topic, questions, number, look, text, doc, sub)
+        for position, question in enumerate(questions):
+            number += 1
+            story.append(_Group(functools.partial(
+                _worksheet_question, question, number, label_width, look, text, rules,
+                opener if position == 0 else None), look))
+
+    story.append(PageBreak())
+    key = Topic("answer-key", labels["answer_key"])
+    text.where = "the booklet style"
+    story += [_Anchor("answer-key", labels["answer_key"], 0,
+                      functools.partial(doc.topic_begins, len(bank.topics), key)),
+              _Para(text.xml(labels["answer_key"], bold=True), sub), _Gap(2),
+              _Para(text.xml(labels["answer_key_note"]), styles["meta"]), _Gap(space["between_questions"])]
+    key_width = pdfmetrics.stringWidth(look.labels["question"].format(number=len(bank.questions)) + "   ",
+                                       look.body.bold, look.size["body"])
+    key_style = ParagraphStyle("answer-key", parent=styles["body"], leftIndent=key_width, bulletIndent=0,
+                               bulletFontName=look.body.bold, bulletColor=look.color["accent"])
+    number = 0
+    for index, topic, questions in sections:
+        for position, question in enumerate(questions):
+            number += 1
+            story.append(_Group(functools.partial(
+                _key_entry, question, number, topic if position == 0 else None, key_width, key_style, look,
+                text), look))
+    return story
+
+
+def _worksheet_opener(index: int, topic: Topic, questions: tuple[Question, ...], before: int, look: _Look,
+                      text: _Text, doc: _Booklet, style: ParagraphStyle) -> list[Flowable]:
+    """A topic's name and its question numbers, kept with its first question."""
+    text.where = f"topic '{topic.id}'"
+    title = _Para(text.spans(_inline(topic.name), bold=True, size=style.fontSize), style)
+    title.keep = True
+    meta = _Para(text.xml(_topic_count(look, questions, before)), look.styles["meta"])
+    meta.keep = True
+    anchor = _Anchor(f"topic-{index}", markup.plain(topic.name), 0,
+                     functools.partial(doc.topic_begins, index, topic), closed=len(questions) > 25)
+    return [anchor, title, _Gap(1), meta, _Gap(look.space["between_questions"] * 0.6)]
+
+
+def _worksheet_question(question: Question, number: int, label_width: float, look: _Look, text: _Text,
+                        rules: Callable[..., _Rules], opener: Callable[[], list[Flowable]] | None
+                        ) -> list[Flowable]:
+    """A question as the booklet heads it, then ruled lines to answer on."""
+    blocks: list[Flowable] = opener() if opener else []
+    text.where = f"question '{question.id}'"
+    label = look.labels["question"].format(number=number)
+    parsed = markup.parse(question.question)
+    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
+    heading = _Para(text.spans(first, bold=True, size=look.size["heading"]) or "&#160;",
+                    look.indented("heading", label_width, 0), bulletText=label)
+    heading.keep = True
+    blocks += [_Anchor(f"q{number}", f"{label}. {_shorten(markup.plain(question.question))}", 1), heading]
+    if rest:
+        blocks += [_Gap(look.space["paragraph"]),
+                   *_render(rest, look, text, look.styles["body"], label_width)]
+    return blocks + [rules(indent=label_width), _Gap(look.space["between_questions"])]
+
+
+def _key_entry(question: Question, number: int, topic: Topic | None, width: float, style: ParagraphStyle,
+               look: _Look, text: _Text) -> list[Flowable]:
+    """One answer in the key: its number, the short answer; the topic's label before its first."""
+    blocks: list[Flowable] = []
+    if topic is not None:
+        text.where = f"topic '{topic.id}'"
+        label = _Label(text.runs(markup.plain(topic.name).upper(), look.body_chain), look)
+        blocks += [_Gap(look.space["before_label"]), label, _Gap(look.space["after_label"] + 2)]
+    text.where = f"question '{question.id}'"
+    parsed = markup.parse(question.answer)
+    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
+    blocks.append(_Para(text.spans(first) or "&#160;", style,
+                        bulletText=look.labels["question"].format(number=number)))
+    if rest:
+        blocks += [_Gap(look.space["paragraph"]), *_render(rest, look, text, look.styles["body"], width)]
+    return blocks + [_Gap(look.space["paragraph"] * 1.6)]
