@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import itertools
 import os
 import re
 import time
@@ -33,6 +34,11 @@ _TAG = re.compile(TAG_PATTERN)
 # C0 controls but tab and newline, DEL, C1 controls: invisible on a card, garbage in a PDF
 _CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
 _CONTROL = re.compile(f"[{_CONTROLS}]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # a message echoes keys and values
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+# Anchor and alias names as libyaml and PyYAML scan them; any other character ends the name.
+_ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
+_ALIAS = re.compile(r"\*([0-9A-Za-z_-]+)")
 _STR = "tag:yaml.org,2002:str"
 _KINDS = {
     _STR: "text",
@@ -147,9 +153,18 @@ def load_bank(path: Path | None, data: bytes | None = None, *, name: str | None 
         with open(path, "rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     checker = _Checker(shown)
-    text = checker.decode(data)
-    root = checker.compose(text) if text is not None else None
-    bank = checker.bank(root, path) if root is not None else None
+    enabled = gc.isenabled()
+    # Nodes and the model hold no cycles, yet every collection during the load walks all of
+    # them (and every module imported): a large bank would load in more than linear time.
+    gc.disable()
+    try:
+        text = checker.decode(data)
+        root = checker.compose(text) if text is not None else None
+        bank = checker.bank(root, path) if root is not None else None
+        del root
+    finally:
+        if enabled:
+            gc.enable()
     if checker.errors or bank is None:
         raise BankError(checker.errors)
     return bank
@@ -157,6 +172,11 @@ def load_bank(path: Path | None, data: bytes | None = None, *, name: str | None 
 
 def _kind(node: yaml.Node) -> str:
     return _KINDS.get(node.tag, "a tagged value")
+
+
+def _printable(message: str) -> str:
+    """*message* on one line, each control character escaped: a bank must not drive the terminal."""
+    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode(), message)
 
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -172,20 +192,31 @@ class _Checker:
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.topic_keys: dict[str, yaml.Node] = {}
+        self.comparisons = 100_000  # for suggestions: a bank of thousands of typos must not take hours
 
     # -- reporting -------------------------------------------------------------------------
     def error(self, node: yaml.Node | None, message: str, *, at: tuple[int, int] | None = None) -> None:
         line, column = at or ((node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1))
-        self.errors.append(Diagnostic(self.path, line, column, message))
+        self.errors.append(Diagnostic(self.path, line, column, _printable(message)))
+
+    def suggest(self, word: str, choices: tuple[str, ...] | dict[str, None]) -> str:
+        """'; did you mean ...?' while the budget of comparisons lasts, then nothing."""
+        self.comparisons -= len(choices)
+        return _suggest(word, list(choices)) if self.comparisons >= 0 else ""
 
     def warn(self, node: yaml.Node, message: str) -> None:
         mark = node.start_mark
-        self.warnings.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, message, "warning"))
+        self.warnings.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, _printable(message),
+                                        "warning"))
 
     # -- bytes to nodes --------------------------------------------------------------------
     def decode(self, data: bytes) -> str | None:
         if len(data) > MAX_FILE_BYTES:
             self.error(None, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; a bank is a text file")
+            return None
+        if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):  # UTF-16 or UTF-32 marks
+            self.error(None, "the file is UTF-16 or UTF-32 (it starts with their byte-order mark); "
+                       "save it as UTF-8")
             return None
         try:
             text = data.decode("utf-8-sig")
@@ -202,10 +233,14 @@ class _Checker:
         return text
 
     def compose(self, text: str) -> yaml.Node | None:
-        enabled = gc.isenabled()
-        gc.disable()  # the node graph holds no cycles; collecting during the load only costs time
         try:
             root = yaml.compose(text, Loader=_Loader)
+        except yaml.reader.ReaderError as exc:  # a character YAML forbids raw (NUL, ESC): no mark yet
+            self._report_character(text, exc.character)
+            return None
+        except RecursionError:  # the pure-Python loader has no depth limit of its own
+            self.error(None, "YAML syntax: collections nested too deeply; a bank needs a few levels")
+            return None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -220,19 +255,26 @@ class _Checker:
         except yaml.YAMLError as exc:
             self.error(None, f"YAML syntax: {exc}")
             return None
-        finally:
-            if enabled:
-                gc.enable()
         if root is None:
             self.error(None, "the file holds no YAML document; a bank needs title, topics and questions")
             return None
-        if self._has_aliases(root):
+        if self._has_aliases(root, text):
             self._report_aliases(text)
             return None
         return root
 
-    def _has_aliases(self, root: yaml.Node) -> bool:
+    def _report_character(self, text: str, character: int) -> None:
+        index = text.find(chr(character))
+        lines = _LINE_BREAK.split(text[: max(index, 0)])  # the breaks YAML counts for its marks
+        what = "the control character" if unicodedata.category(chr(character)) == "Cc" else "the character"
+        self.error(None, f"{what} U+{character:04X} cannot be in a YAML file, not even in a comment; "
+                   "remove it", at=(len(lines), len(lines[-1]) + 1))
+
+    def _has_aliases(self, root: yaml.Node, text: str) -> bool:
         """Whether any node is reached twice: the composer shares a node for every alias."""
+        anchors = set(_ANCHOR.findall(text))
+        if not anchors or anchors.isdisjoint(_ALIAS.findall(text)):
+            return False  # an alias repeats the name of an anchor: none written both ways, no alias
         seen: set[int] = set()
         stack = [root]
         while stack:
@@ -276,7 +318,7 @@ class _Checker:
                 continue
             entries[name] = (key, value)
             if keys and name not in keys:
-                hint = _suggest(name, keys) or f"; expected one of: {', '.join(keys)}"
+                hint = self.suggest(name, keys) or f"; expected one of: {', '.join(keys)}"
                 self.error(key, f"unknown key '{name}' in {what}{hint}")
         return entries
 
@@ -285,7 +327,7 @@ class _Checker:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
             if node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"{what} is empty; write its text")
-            elif isinstance(node, yaml.ScalarNode):
+            elif isinstance(node, yaml.ScalarNode) and node.value.strip():
                 self.error(node, f"{what} must be text, not {_kind(node)}; "
                            f"put it in quotes if you mean the text '{node.value}'")
             else:
@@ -375,7 +417,7 @@ class _Checker:
             return []
         if not node.value:
             self.error(node, "questions is empty; add at least one")
-        topic_ids = tuple(topic.id for topic in topics)
+        topic_ids = dict.fromkeys(topic.id for topic in topics)  # ordered, and a fast 'in'
         ids: dict[str, yaml.Node] = {}
         texts: dict[str, tuple[str, int]] = {}
         result: list[Question] = []
@@ -408,7 +450,7 @@ class _Checker:
     def mapping_value(node: yaml.MappingNode, key: str) -> yaml.Node:
         return next(value for k, value in node.value if k.value == key)
 
-    def question(self, node: yaml.Node, number: int, topic_ids: tuple[str, ...]) -> Question | None:
+    def question(self, node: yaml.Node, number: int, topic_ids: dict[str, None]) -> Question | None:
         what = f"question {number}"
         entries = self.mapping(node, what, QUESTION_KEYS)
         if not entries:
@@ -434,7 +476,8 @@ class _Checker:
                 values[key] = self.text(entries[key][1], f"'{key}' of {what}")
         topic = values.get("topic")
         if topic is not None and topic not in topic_ids:
-            hint = _suggest(topic, topic_ids) or f"; declared topics: {', '.join(topic_ids)}"
+            listed = ", ".join(itertools.islice(topic_ids, 10)) + (", ..." if len(topic_ids) > 10 else "")
+            hint = self.suggest(topic, topic_ids) or f"; declared topics: {listed}"
             self.error(entries["topic"][1], f"topic '{topic}' of {what} is not declared under topics{hint}")
             topic = None
         mistakes = self.mistakes(entries["mistakes"][1], what) if "mistakes" in entries else ()
@@ -468,7 +511,7 @@ class _Checker:
         if not isinstance(node, yaml.SequenceNode):
             self.error(node, f"tags of {what} must be a list, e.g. [exceptions, resources], not {_kind(node)}")
             return ()
-        tags: list[str] = []
+        tags: dict[str, None] = {}  # ordered, without repeats
         for item in node.value:
             tag = self.text(item, f"a tag of {what}")
             if tag is None:
@@ -477,8 +520,7 @@ class _Checker:
                 self.error(item, f"tag '{tag}' of {what} has a space or quote; Anki tags are single "
                            f"words: try '{'-'.join(tag.replace(chr(34), '').split())}'")
                 continue
-            if tag not in tags:
-                tags.append(tag)
+            tags.setdefault(tag)
         return tuple(tags)
 
 
