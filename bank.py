@@ -18,6 +18,7 @@ import yaml
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a bank is text; beyond this it is a mistake, not a bank
 MAX_TEXT_CHARS = 100_000  # one card field; far above any real answer, far below a hang
+MAX_NAME_CHARS = 200  # titles, deck and topic names: one line in a deck list, a header, a contents row
 ID_PATTERN = r"^[a-z0-9-]{1,64}$"
 TAG_PATTERN = r"^[^\s\"]+$"  # Anki splits tags on white space; quotes break its search syntax
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -192,6 +193,7 @@ class _Checker:
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.topic_keys: dict[str, yaml.Node] = {}
+        self.taken_ids: set[str] = set()  # every id the bank's questions give, valid or not
         self.comparisons = 100_000  # for suggestions: a bank of thousands of typos must not take hours
 
     # -- reporting -------------------------------------------------------------------------
@@ -322,8 +324,8 @@ class _Checker:
                 self.error(key, f"unknown key '{name}' in {what}{hint}")
         return entries
 
-    def text(self, node: yaml.Node, what: str) -> str | None:
-        """A non-empty string scalar, or None after reporting why not."""
+    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS) -> str | None:
+        """A non-empty string scalar of at most *limit* characters, or None after reporting why not."""
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
             if node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"{what} is empty; write its text")
@@ -337,8 +339,8 @@ class _Checker:
         if not value.strip():
             self.error(node, f"{what} is empty; write its text")
             return None
-        if len(value) > MAX_TEXT_CHARS:
-            self.error(node, f"{what} is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}")
+        if len(value) > limit:
+            self.error(node, f"{what} is {len(value):,} characters long; the limit is {limit:,}")
             return None
         bad = _CONTROL.search(value)
         if bad:
@@ -360,7 +362,7 @@ class _Checker:
             if node.tag != "tag:yaml.org,2002:int" or node.value.strip() != str(FORMAT_VERSION):
                 self.error(node, f"format must be {FORMAT_VERSION}, the only format this deckbook reads; "
                            f"found '{node.value if isinstance(node, yaml.ScalarNode) else _kind(node)}'")
-        texts = {key: self.text(top[key][1], key) for key in ("title", "subtitle", "deck", "namespace")
+        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS) for key in ("title", "subtitle", "deck", "namespace")
                  if key in top}
         topics = self.topics(top["topics"][1]) if "topics" in top else ()
         questions = self.questions(top["questions"][1], topics) if "questions" in top else ()
@@ -396,8 +398,9 @@ class _Checker:
             if not _ID.match(topic_id):
                 self.error(key, f"topic id '{topic_id}' may only have lowercase letters, digits and "
                            f"hyphens (1 to 64); try '{slugify(topic_id)[:64] or 'topic'}'")
-            name = self.text(value, f"the name of topic '{topic_id}'")
-            if name is None:
+            name = self.text(value, f"the name of topic '{topic_id}'", MAX_NAME_CHARS)
+            if name is None:  # reported; still declared, so its questions raise no second error
+                topics.append(Topic(topic_id, ""))
                 continue
             if "::" in name:
                 self.error(value, f"topic name '{name}' contains '::', which Anki reads as a deeper "
@@ -418,6 +421,8 @@ class _Checker:
         if not node.value:
             self.error(node, "questions is empty; add at least one")
         topic_ids = dict.fromkeys(topic.id for topic in topics)  # ordered, and a fast 'in'
+        self.taken_ids = {value.value for item in node.value if isinstance(item, yaml.MappingNode)
+                          for key, value in item.value if key.value == "id" and isinstance(value, yaml.ScalarNode)}
         ids: dict[str, yaml.Node] = {}
         texts: dict[str, tuple[str, int]] = {}
         result: list[Question] = []
@@ -446,6 +451,15 @@ class _Checker:
                           f"topic '{topic.id}' has no questions; its subdeck and section stay empty")
         return result
 
+    def free_id(self, wrong: str) -> str:
+        """A valid id like *wrong* that no other question of the bank has."""
+        base = slugify(wrong) or "q"
+        candidate, number = base[:64].rstrip("-"), 1
+        while candidate in self.taken_ids:
+            number += 1
+            candidate = f"{base[:63 - len(str(number))].rstrip('-')}-{number}"
+        return candidate
+
     @staticmethod
     def mapping_value(node: yaml.MappingNode, key: str) -> yaml.Node:
         return next(value for k, value in node.value if k.value == key)
@@ -463,7 +477,7 @@ class _Checker:
             id_value = self.text(id_node, f"the id of {what}")
             if id_value is not None and not _ID.match(id_value):
                 self.error(id_node, f"id '{id_value}' may only have lowercase letters, digits and "
-                           f"hyphens (1 to 64); try '{slugify(id_value)[:64] or 'q'}'")
+                           f"hyphens (1 to 64); try '{self.free_id(id_value)}'")
                 id_value = None
         if id_value:
             what = f"question '{id_value}'"
@@ -477,7 +491,7 @@ class _Checker:
         topic = values.get("topic")
         if topic is not None and topic not in topic_ids:
             listed = ", ".join(itertools.islice(topic_ids, 10)) + (", ..." if len(topic_ids) > 10 else "")
-            hint = self.suggest(topic, topic_ids) or f"; declared topics: {listed}"
+            hint = self.suggest(topic, topic_ids) or (f"; declared topics: {listed}" if listed else "")
             self.error(entries["topic"][1], f"topic '{topic}' of {what} is not declared under topics{hint}")
             topic = None
         mistakes = self.mistakes(entries["mistakes"][1], what) if "mistakes" in entries else ()
@@ -539,6 +553,7 @@ def json_schema() -> dict:
     """A JSON Schema (draft 2020-12) of the format, for editors; built from the rules above."""
     text = {"type": "string", "maxLength": MAX_TEXT_CHARS, "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}]*$"}
     ident = {"type": "string", "pattern": ID_PATTERN}
+    name = {**text, "maxLength": MAX_NAME_CHARS}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "deckbook question bank",
@@ -548,16 +563,16 @@ def json_schema() -> dict:
         "required": ["title", "topics", "questions"],
         "properties": {
             "format": {"const": FORMAT_VERSION, "description": "The format version."},
-            "title": {**text, "description": "The booklet title; the deck name unless deck is set."},
-            "subtitle": {**text, "description": "A line under the title."},
-            "deck": {**text, "description": "The root Anki deck name; defaults to title."},
-            "namespace": {**text, "description": "Scopes note identity in Anki; set once, never change."},
+            "title": {**name, "description": "The booklet title; the deck name unless deck is set."},
+            "subtitle": {**name, "description": "A line under the title."},
+            "deck": {**name, "description": "The root Anki deck name; defaults to title."},
+            "namespace": {**name, "description": "Scopes note identity in Anki; set once, never change."},
             "topics": {
                 "type": "object",
                 "description": "Topic id -> display name, in subdeck and booklet order.",
                 "minProperties": 1,
                 "propertyNames": ident,
-                "additionalProperties": {**text, "not": {"pattern": "::"}},
+                "additionalProperties": {**name, "not": {"pattern": "::"}},
             },
             "questions": {
                 "type": "array",

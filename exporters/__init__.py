@@ -90,6 +90,9 @@ def build(
         for target, data in (extras([artifact for _, artifact in staged]) if extras else {}).items():
             temp, _ = _render_beside(target, _bytes(data))
             staged.append((temp, _describe("", target, temp, {})))
+        for _, artifact in staged:  # the one failure a rename could still meet: check before any
+            if artifact.path.is_dir():
+                raise ExportError(f"cannot write {artifact.path}: it is a folder", tuple(warnings))
         for temp, artifact in staged:
             os.replace(temp, artifact.path)
         published = True
@@ -106,7 +109,7 @@ def _missing_folders(targets: Iterable[Path]) -> list[Path]:
     missing: set[Path] = set()
     for target in targets:
         folder = target.parent.absolute()
-        while not folder.exists() and folder != folder.parent:
+        while not os.path.exists(folder) and folder != folder.parent:  # False, not OSError, for a bad name
             missing.add(folder)
             folder = folder.parent
     return sorted(missing, key=lambda path: len(path.parts), reverse=True)

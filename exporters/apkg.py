@@ -36,7 +36,7 @@ TEMPLATE = "Recall"
 #: The card design's revision: bump it whenever styles/card* or the fields' HTML changes.
 #: It is added to every modification time, so Anki's default "update if newer" takes the
 #: new look on the next import even when the bank itself did not change.
-REVISION = 1
+REVISION = 2  # 2: '[' as &#91;, so no bank text becomes an Anki sound or LaTeX tag
 #: Optional sections that arrived after the note type shipped: (label, text of a question).
 #: They render as labelled sections into the spare field "More"; the schema stays the same.
 LATER_SECTIONS: tuple[tuple[str, Callable[[Question], str | None]], ...] = ()
@@ -97,7 +97,7 @@ def tags(topic: Topic, question: Question) -> list[str]:
 
 def fields(topic: Topic, question: Question) -> list[str]:
     """The note's field values in FIELDS order, as HTML in which every bank character is escaped."""
-    return [
+    return [_literal_brackets(value) for value in (
         markup.inline_html(question.question),
         markup.to_html(question.answer),
         _optional(question.explanation),
@@ -108,7 +108,13 @@ def fields(topic: Topic, question: Question) -> list[str]:
         html.escape(topic.name, quote=False),
         question.difficulty or "",
         question.id,
-    ]
+    )]
+
+
+def _literal_brackets(field_html: str) -> str:
+    """Field HTML in which Anki sees no [sound:...], [latex] or [$] tag: it reads those in the
+    raw field, before any HTML, so '[' is written as its character reference; readers see '['."""
+    return field_html.replace("[", "&#91;")
 
 
 def _optional(text: str | None) -> str:
@@ -148,7 +154,7 @@ def _model(bank: Bank) -> genanki.Model:
 
 def _decks(bank: Bank, model: genanki.Model) -> list[genanki.Deck]:
     root = genanki.Deck(stable_id("deck", bank.deck), bank.deck,
-                        description=html.escape(bank.subtitle or "", quote=False))
+                        description=_literal_brackets(html.escape(bank.subtitle or "", quote=False)))
     decks = [root]
     due = itertools.count(1)  # new cards come up in booklet order: topics, then bank order
     for topic, questions in bank.sections():

@@ -180,7 +180,6 @@ def test_ids_that_differ_only_by_case_are_refused_by_the_id_rule(runner):
     assert result.stderr.startswith("<stdin>:5:8: error: id 'Decorators' may only have lowercase letters")
 
 
-@pytest.mark.xfail(strict=True, reason="bank.py suggests the lowercase id even when another question has it")
 def test_the_id_suggested_for_an_uppercase_id_is_not_taken_by_another_question(runner):
     message = _validate(runner, CASE_IDS).stderr
     suggested = re.search(r"try '([^']*)'", message)
@@ -498,8 +497,6 @@ def test_anki_template_syntax_in_a_field_stays_literal_on_the_card(runner, col, 
     assert "A field ending in {{ and another starting with }} cannot meet." in back
 
 
-@pytest.mark.xfail(strict=True, reason="Anki reads [sound:...] and [latex]/[$] in field text: "
-                   "apkg writes '[' unescaped, so a bank text becomes a sound or a LaTeX image")
 def test_anki_media_and_latex_tags_in_a_bank_stay_text(runner, col, tmp_path):
     bank_file = tmp_path / "media.yaml"
     bank_file.write_text(HEAD + "- id: q\n  topic: a\n  question: 'Play [sound:alarm.mp3] now?'\n"
@@ -690,8 +687,7 @@ def test_a_missing_output_folder_is_created_with_its_parents(runner, tmp_path):
 @pytest.mark.parametrize("command", ["anki", "pdf"])
 @pytest.mark.parametrize("where", [
     "under-a-file",
-    pytest.param("name-too-long", marks=pytest.mark.xfail(
-        strict=True, reason="exporters._missing_folders: Path.exists() raises ENAMETOOLONG (a traceback)")),
+    "name-too-long",
 ])
 def test_an_output_path_that_cannot_be_written_is_a_clear_error(runner, tmp_path, command, where):
     blocker = tmp_path / "file"
@@ -735,8 +731,6 @@ def test_an_output_folder_that_is_not_writable_is_a_clear_error(runner, locked_f
     assert list(locked_folder.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="exporters.build: os.replace onto a folder raises "
-                   "IsADirectoryError (a traceback) after the .apkg was already published")
 def test_an_artifact_path_taken_by_a_folder_is_a_clear_error_and_publishes_nothing(runner, tmp_path):
     out = tmp_path / "dist"
     (out / f"{SLUG}.pdf").mkdir(parents=True)
@@ -746,8 +740,6 @@ def test_an_artifact_path_taken_by_a_folder_is_a_clear_error_and_publishes_nothi
     assert [path.name for path in out.iterdir()] == [f"{SLUG}.pdf"]
 
 
-@pytest.mark.xfail(strict=True, reason="exporters/pdf.py: a contents row taller than a page raises "
-                   "reportlab's LayoutError; the validator accepts a topic name of any length")
 def test_a_very_long_topic_name_is_refused_or_built_never_a_traceback(runner, tmp_path):
     bank_file = tmp_path / "long.yaml"
     bank_file.write_text(f"title: T\ntopics:\n  a: {'word ' * 800}\nquestions:\n" + ONE)
