@@ -768,25 +768,29 @@ def _wrap_code(lines: list[_CodeLine], width: float, look: _Look) -> list[_CodeL
         current: _CodeLine = []
         used = 0.0
         for (run, font, color), run_width in zip(line, widths):
-            while run:
-                if used + run_width <= width:
-                    current.append((run, font, color))
-                    used += run_width
+            if used + run_width <= width:
+                current.append((run, font, color))
+                used += run_width
+                continue
+            # each character measured once: re-measuring the rest at every break is quadratic
+            chars = [pdfmetrics.stringWidth(char, font, size) for char in run]
+            start = 0
+            while start < len(run):
+                end, taken = start, used
+                while end < len(run) and taken + chars[end] <= width:
+                    taken += chars[end]
+                    end += 1
+                if end == len(run):
+                    current.append((run[start:], font, color))
+                    used = taken
                     break
-                fit, taken = 0, 0.0
-                for char in run:
-                    taken += pdfmetrics.stringWidth(char, font, size)
-                    if used + taken > width:
-                        break
-                    fit += 1
-                if fit == 0 and used <= marker_width:
-                    fit = 1  # a column narrower than one character: still move on
-                if fit:
-                    current.append((run[:fit], font, color))
+                if end == start and used <= marker_width:
+                    end = start + 1  # a column narrower than one character: still move on
+                if end > start:
+                    current.append((run[start:end], font, color))
                 out.append(current)
                 current, used = list(marker), marker_width
-                run = run[fit:]
-                run_width = pdfmetrics.stringWidth(run, font, size)
+                start = end
         out.append(current)
     return out
 
