@@ -1065,17 +1065,33 @@ def _topic_count(look: _Look, questions: tuple[Question, ...], before: int) -> s
 
 
 def _topic_opener(index: int, topic: Topic, questions: tuple[Question, ...], before: int, look: _Look,
-                  text: _Text, doc: _Booklet) -> list[Flowable]:
-    """A topic's first blocks: its bookmark, its name and how many questions it holds."""
+                  text: _Text, doc: _Booklet, style: ParagraphStyle | None = None,
+                  gaps: tuple[float, float] = (2.0, 1.2)) -> list[Flowable]:
+    """A topic's first blocks: its bookmark, its name (in *style*, the booklet's topic style by
+    default) and how many questions it holds; *gaps*: points after the name, and questions'
+    spacing after the count."""
+    style = style or look.styles["topic"]
     text.where = f"topic '{topic.id}'"
-    name = text.spans(_inline(topic.name), bold=True, size=look.size["topic"])
-    title = _Para(name, look.styles["topic"])
+    title = _Para(text.spans(_inline(topic.name), bold=True, size=style.fontSize), style)
     title.keep = True
     meta = _Para(text.xml(_topic_count(look, questions, before)), look.styles["meta"])
     meta.keep = True
     anchor = _Anchor(f"topic-{index}", markup.plain(topic.name), 0,
                      functools.partial(doc.topic_begins, index, topic), closed=len(questions) > 25)
-    return [anchor, title, _Gap(2), meta, _Gap(look.space["between_questions"] * 1.2)]
+    return [anchor, title, _Gap(gaps[0]), meta, _Gap(look.space["between_questions"] * gaps[1])]
+
+
+def _question_heading(question: Question, number: int, label_width: float, look: _Look,
+                      text: _Text) -> tuple[list[Flowable], tuple[markup.Block, ...]]:
+    """A question's bookmark and numbered heading, and the blocks of its text after the first line."""
+    text.where = f"question '{question.id}'"
+    label = look.labels["question"].format(number=number)
+    parsed = markup.parse(question.question)
+    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
+    heading = _Para(text.spans(first, bold=True, size=look.size["heading"]) or "&#160;",
+                    look.indented("heading", label_width, 0), bulletText=label)
+    heading.keep = True
+    return [_Anchor(f"q{number}", f"{label}. {_shorten(markup.plain(question.question))}", 1), heading], rest
 
 
 def _question_blocks(question: Question, number: int, label_width: float, look: _Look, text: _Text,
@@ -1083,14 +1099,8 @@ def _question_blocks(question: Question, number: int, label_width: float, look: 
     """A question's blocks: heading, answer box, then each study section under its label."""
     styles, labels, space = look.styles, look.labels, look.space
     blocks: list[Flowable] = opener() if opener else []
-    text.where = f"question '{question.id}'"
-    label = labels["question"].format(number=number)
-    parsed = markup.parse(question.question)
-    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
-    heading = _Para(text.spans(first, bold=True, size=look.size["heading"]) or "&#160;",
-                    look.indented("heading", label_width, 0), bulletText=label)
-    heading.keep = True
-    blocks += [_Anchor(f"q{number}", f"{label}. {_shorten(markup.plain(question.question))}", 1), heading]
+    heading, rest = _question_heading(question, number, label_width, look, text)
+    blocks += heading
     meta = [question.difficulty or "", ", ".join(question.tags)]
     if any(meta):
         line = _Para(text.xml("  ·  ".join(part for part in meta if part)),

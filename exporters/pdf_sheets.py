@@ -26,7 +26,8 @@ from bank import Bank, Question, Topic
 from exporters import Written
 from exporters.pdf import (
     PAGE_SIZES, _Anchor, _Booklet, _Family, _Gap, _Group, _Label, _Look, _Para, _Text, _date_document,
-    _draw_runs, _inline, _length, _render, _runs_width, _shorten, _style, _topic_count,
+    _draw_runs, _inline, _length, _question_heading, _render, _runs_width, _shorten, _style,
+    _topic_opener,
 )
 
 LAYOUTS = ("cards", "worksheet")
@@ -613,7 +614,8 @@ def _worksheet_story(bank: Bank, look: _Look, text: _Text, doc: _Booklet) -> lis
                                          look.body.bold, look.size["heading"])
     number = 0
     for index, topic, questions in sections:
-        opener = functools.partial(_worksheet_opener, index, topic, questions, number, look, text, doc, sub)
+        opener = functools.partial(_topic_opener, index, topic, questions, number, look, text, doc, sub,
+                                   (1.0, 0.6))
         for position, question in enumerate(questions):
             number += 1
             story.append(_Group(functools.partial(
@@ -641,17 +643,6 @@ def _worksheet_story(bank: Bank, look: _Look, text: _Text, doc: _Booklet) -> lis
     return story
 
 
-def _worksheet_opener(index: int, topic: Topic, questions: tuple[Question, ...], before: int, look: _Look,
-                      text: _Text, doc: _Booklet, style: ParagraphStyle) -> list[Flowable]:
-    """A topic's name and its question numbers, kept with its first question."""
-    text.where = f"topic '{topic.id}'"
-    title = _Para(text.spans(_inline(topic.name), bold=True, size=style.fontSize), style)
-    title.keep = True
-    meta = _Para(text.xml(_topic_count(look, questions, before)), look.styles["meta"])
-    meta.keep = True
-    anchor = _Anchor(f"topic-{index}", markup.plain(topic.name), 0,
-                     functools.partial(doc.topic_begins, index, topic), closed=len(questions) > 25)
-    return [anchor, title, _Gap(1), meta, _Gap(look.space["between_questions"] * 0.6)]
 
 
 def _worksheet_question(question: Question, number: int, label_width: float, look: _Look, text: _Text,
@@ -659,14 +650,8 @@ def _worksheet_question(question: Question, number: int, label_width: float, loo
                         ) -> list[Flowable]:
     """A question as the booklet heads it, then ruled lines to answer on."""
     blocks: list[Flowable] = opener() if opener else []
-    text.where = f"question '{question.id}'"
-    label = look.labels["question"].format(number=number)
-    parsed = markup.parse(question.question)
-    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
-    heading = _Para(text.spans(first, bold=True, size=look.size["heading"]) or "&#160;",
-                    look.indented("heading", label_width, 0), bulletText=label)
-    heading.keep = True
-    blocks += [_Anchor(f"q{number}", f"{label}. {_shorten(markup.plain(question.question))}", 1), heading]
+    heading, rest = _question_heading(question, number, label_width, look, text)
+    blocks += heading
     if rest:
         blocks += [_Gap(look.space["paragraph"]),
                    *_render(rest, look, text, look.styles["body"], label_width)]

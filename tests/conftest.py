@@ -22,3 +22,15 @@ def runner() -> CliRunner:
 def _fixed_source_date(monkeypatch):
     """Builds in tests are dated, not clocked; a test that needs otherwise sets its own."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+
+@pytest.fixture
+def col(tmp_path):
+    """A fresh Anki collection, closed after the test."""
+    from anki_support import open_collection  # the anki package loads only for tests that use it
+
+    folder = tmp_path / "anki"
+    folder.mkdir()
+    collection = open_collection(folder)
+    yield collection
+    collection.close()

@@ -19,7 +19,7 @@ import pytest
 
 import cli
 import markup
-from anki_support import OUR_ELEMENTS, import_package, one_line, open_collection, read_card_side
+from anki_support import OUR_ELEMENTS, import_package, one_line, read_card_side
 from bank import Question, Topic, load_bank
 from conftest import BUNDLED, ROOT, TESTS
 from exporters import apkg
@@ -40,16 +40,6 @@ DESIGN = (2, "63d49131cf1e74cdfa39c5fce06af20590add25996cd264904f31f97fa4bf0e0")
 #: Every construct of the markup subset, for DESIGN (a plain-text fence: Pygments' colouring
 #: of real languages may change with its version; the classes are styled by card.css).
 MARKUP_SAMPLE = "Para `code` **bold** *it* <b>&amp;\n\n- one\n- two\n\n1. three\n\n```text\nx < y\n```"
-
-
-@pytest.fixture
-def col(tmp_path):
-    """A fresh Anki collection, closed after the test."""
-    folder = tmp_path / "anki"
-    folder.mkdir()
-    collection = open_collection(folder)
-    yield collection
-    collection.close()
 
 
 def build(runner, monkeypatch, bank_file: Path, out: Path, epoch: int = EPOCH) -> Path:

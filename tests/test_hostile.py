@@ -452,15 +452,6 @@ def test_the_loader_raises_nothing_but_bank_error_on_arbitrary_bytes(data):
 
 
 # -- injection ------------------------------------------------------------------------------------
-@pytest.fixture
-def col(tmp_path):
-    folder = tmp_path / "anki"
-    folder.mkdir()
-    collection = open_collection(folder)
-    yield collection
-    collection.close()
-
-
 def _import(runner, col, bank_file: Path, tmp_path: Path):
     out = tmp_path / "deck.apkg"
     result = runner.invoke(cli, ["anki", str(bank_file), "-o", str(out)])
