@@ -13,13 +13,14 @@ import zipfile
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import BinaryIO
-
-import genanki
+from typing import TYPE_CHECKING, BinaryIO
 
 import markup
 from bank import Bank, Question, Topic
 from exporters import Written
+
+if TYPE_CHECKING:
+    import genanki
 
 NAME, SUFFIX = "apkg", ".apkg"
 
@@ -50,6 +51,10 @@ def write(bank: Bank, out: BinaryIO, **options: object) -> Written:
     if options:
         raise TypeError(f"unknown apkg option(s): {', '.join(sorted(options))}")
     stamp = bank.modified + REVISION  # moves forward with the bank and with the card design
+    # imported here, not above: the registry imports every exporter, and a booklet-only
+    # run need not carry genanki's 6 MB of imports
+    import genanki
+
     package = genanki.Package(_decks(bank, _model(bank)))
     with tempfile.TemporaryDirectory(prefix="deckbook-apkg-") as folder:
         database = Path(folder, "collection.anki2")
@@ -141,6 +146,8 @@ def _style(name: str) -> str:
 
 
 def _model(bank: Bank) -> genanki.Model:
+    import genanki
+
     name = note_type_name(bank)
     return genanki.Model(
         stable_id("notetype", name),
@@ -153,6 +160,8 @@ def _model(bank: Bank) -> genanki.Model:
 
 
 def _decks(bank: Bank, model: genanki.Model) -> list[genanki.Deck]:
+    import genanki
+
     root = genanki.Deck(stable_id("deck", bank.deck), bank.deck,
                         description=_literal_brackets(html.escape(bank.subtitle or "", quote=False)))
     decks = [root]
