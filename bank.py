@@ -9,7 +9,7 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,6 +178,16 @@ def _kind(node: yaml.Node) -> str:
 def _printable(message: str) -> str:
     """*message* on one line, each control character escaped: a bank must not drive the terminal."""
     return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode(), message)
+
+
+def _free_id(wrong: str, taken: Container[str], fallback: str) -> str:
+    """A valid id like *wrong* that is not in *taken*: its slug, numbered if need be."""
+    base = slugify(wrong) or fallback
+    candidate, number = base[:64].rstrip("-"), 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base[:63 - len(str(number))].rstrip('-')}-{number}"
+    return candidate
 
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -362,8 +372,8 @@ class _Checker:
             if node.tag != "tag:yaml.org,2002:int" or node.value.strip() != str(FORMAT_VERSION):
                 self.error(node, f"format must be {FORMAT_VERSION}, the only format this deckbook reads; "
                            f"found '{node.value if isinstance(node, yaml.ScalarNode) else _kind(node)}'")
-        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS) for key in ("title", "subtitle", "deck", "namespace")
-                 if key in top}
+        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS)
+                 for key in ("title", "subtitle", "deck", "namespace") if key in top}
         topics = self.topics(top["topics"][1]) if "topics" in top else ()
         questions = self.questions(top["questions"][1], topics) if "questions" in top else ()
         if self.errors:
@@ -397,7 +407,7 @@ class _Checker:
         for topic_id, (key, value) in entries.items():
             if not _ID.match(topic_id):
                 self.error(key, f"topic id '{topic_id}' may only have lowercase letters, digits and "
-                           f"hyphens (1 to 64); try '{slugify(topic_id)[:64] or 'topic'}'")
+                           f"hyphens (1 to 64); try '{_free_id(topic_id, entries, 'topic')}'")
             name = self.text(value, f"the name of topic '{topic_id}'", MAX_NAME_CHARS)
             if name is None:  # reported; still declared, so its questions raise no second error
                 topics.append(Topic(topic_id, ""))
@@ -451,15 +461,6 @@ class _Checker:
                           f"topic '{topic.id}' has no questions; its subdeck and section stay empty")
         return result
 
-    def free_id(self, wrong: str) -> str:
-        """A valid id like *wrong* that no other question of the bank has."""
-        base = slugify(wrong) or "q"
-        candidate, number = base[:64].rstrip("-"), 1
-        while candidate in self.taken_ids:
-            number += 1
-            candidate = f"{base[:63 - len(str(number))].rstrip('-')}-{number}"
-        return candidate
-
     @staticmethod
     def mapping_value(node: yaml.MappingNode, key: str) -> yaml.Node:
         return next(value for k, value in node.value if k.value == key)
@@ -477,7 +478,7 @@ class _Checker:
             id_value = self.text(id_node, f"the id of {what}")
             if id_value is not None and not _ID.match(id_value):
                 self.error(id_node, f"id '{id_value}' may only have lowercase letters, digits and "
-                           f"hyphens (1 to 64); try '{self.free_id(id_value)}'")
+                           f"hyphens (1 to 64); try '{_free_id(id_value, self.taken_ids, 'q')}'")
                 id_value = None
         if id_value:
             what = f"question '{id_value}'"

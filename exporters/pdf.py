@@ -45,17 +45,24 @@ def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", layout: str = "bo
     """Write *bank* as a PDF study booklet (or, by *layout*, flashcard sheets or a worksheet)."""
     if page_size not in PAGE_SIZES:
         raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
-    if layout != "booklet":
-        from exporters import pdf_sheets  # it imports this module's machinery
-        return pdf_sheets.write(bank, out, page_size=page_size, layout=layout, grid=grid, flip=flip)
-    look = _Look(_style(), PAGE_SIZES[page_size])
-    text = _Text(look)
-    doc = _Booklet(out, bank, look, text)
     ascii85, rl_config.useA85 = rl_config.useA85, 0  # binary streams: ASCII85 only adds a quarter
     try:
-        doc.build(_story(bank, look, text, doc))
+        if layout == "booklet":
+            return _write_book(bank, out, PAGE_SIZES[page_size], _story)
+        from exporters import pdf_sheets  # it imports this module's machinery
+        return pdf_sheets.write(bank, out, PAGE_SIZES[page_size], layout, grid, flip)
     finally:
         rl_config.useA85 = ascii85
+
+
+def _write_book(bank: Bank, out: BinaryIO, page_size: tuple[float, float],
+                story: Callable[[Bank, _Look, _Text, _Booklet], list[Flowable]]) -> Written:
+    """Lay out *story* on the booklet's pages (footers, running headers, outline); the booklet
+    and the worksheet are both such books."""
+    look = _Look(_style(), page_size)
+    text = _Text(look)
+    doc = _Booklet(out, bank, look, text)
+    doc.build(story(bank, look, text, doc))
     return Written(tuple(text.warnings), {"pages": doc.page})
 
 

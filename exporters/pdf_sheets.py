@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
@@ -25,9 +24,9 @@ import markup
 from bank import Bank, Question, Topic
 from exporters import Written
 from exporters.pdf import (
-    PAGE_SIZES, _Anchor, _Booklet, _Family, _Gap, _Group, _Label, _Look, _Para, _Text, _date_document,
+    _Anchor, _Booklet, _Family, _Gap, _Group, _Label, _Look, _Para, _Text, _date_document,
     _draw_runs, _inline, _length, _question_heading, _render, _runs_width, _shorten, _style,
-    _topic_opener,
+    _topic_opener, _write_book,
 )
 
 LAYOUTS = ("cards", "worksheet")
@@ -36,22 +35,17 @@ _Runs = list[tuple[_Family, str]]
 _Placed = list[tuple[Flowable, float]]  # a card face's blocks, each with its laid-out height
 
 
-def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", layout: str = "cards",
-          grid: str | None = None, flip: str = "long-edge") -> Written:
-    """Write *bank* as flashcard sheets or a practice worksheet to *out*; report warnings and pages."""
-    if page_size not in PAGE_SIZES:
-        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+def write(bank: Bank, out: BinaryIO, page_size: tuple[float, float], layout: str, grid: str | None,
+          flip: str) -> Written:
+    """Write *bank* as flashcard sheets or a practice worksheet to *out* (pdf.write checks the
+    page size and sets up reportlab); report warnings and pages."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of booklet, {', '.join(LAYOUTS)}, not {layout!r}")
     if flip not in FLIPS:
         raise ValueError(f"flip must be one of {', '.join(FLIPS)}, not {flip!r}")
-    ascii85, rl_config.useA85 = rl_config.useA85, 0  # as the booklet: binary streams
-    try:
-        if layout == "cards":
-            return _write_cards(bank, out, PAGE_SIZES[page_size], grid, flip)
-        return _write_worksheet(bank, out, PAGE_SIZES[page_size])
-    finally:
-        rl_config.useA85 = ascii85
+    if layout == "cards":
+        return _write_cards(bank, out, page_size, grid, flip)
+    return _write_book(bank, out, page_size, _worksheet_story)
 
 
 # -- flashcard sheets -----------------------------------------------------------------------
@@ -578,14 +572,6 @@ class _Fields(Flowable):
             canv.line(start, 0, end - size * 2, 0)
             canv.restoreState()
             x = end
-
-
-def _write_worksheet(bank: Bank, out: BinaryIO, page_size: tuple[float, float]) -> Written:
-    look = _Look(_style(), page_size)
-    text = _Text(look)
-    doc = _Booklet(out, bank, look, text)
-    doc.build(_worksheet_story(bank, look, text, doc))
-    return Written(tuple(text.warnings), {"pages": doc.page})
 
 
 def _worksheet_story(bank: Bank, look: _Look, text: _Text, doc: _Booklet) -> list[Flowable]:
