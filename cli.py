@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-from typing import Any
+if not __package__:  # `python cli.py` in a checkout: run this folder as the deckbook package
+    import importlib.util
+    import sys
+    from pathlib import Path
 
-import click
+    _HERE = Path(__file__).resolve().parent
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+    _SPEC = importlib.util.spec_from_file_location(
+        "deckbook", _HERE / "__init__.py", submodule_search_locations=[str(_HERE)])
+    sys.modules["deckbook"] = importlib.util.module_from_spec(_SPEC)
+    _SPEC.loader.exec_module(sys.modules["deckbook"])
+    sys.exit(importlib.import_module("deckbook.cli").main())
 
-import bank as bank_module
-import exporters
-import release
-from bank import Bank, BankError
+import json  # noqa: E402  (after the checkout bootstrap above)
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
-__version__ = "0.1.0"
+import click  # noqa: E402
+
+from deckbook import __version__, exporters, release  # noqa: E402
+from deckbook import bank as bank_module  # noqa: E402
+from deckbook.bank import Bank, BankError  # noqa: E402
+from deckbook.exporters.base import ExportError  # noqa: E402
 
 _BANK = click.argument(
     "bank_file", metavar="[BANK]", default="questions.yaml",
@@ -182,7 +193,7 @@ def _export(bank: Bank, targets: dict[str, Path], options: dict[str, dict[str, o
     """Run the exporters for *targets*, then print what was written; exit 1 if it failed."""
     try:
         written, warnings = exporters.build(bank, targets, options, **build_options)
-    except exporters.ExportError as exc:
+    except ExportError as exc:
         for warning in exc.warnings:
             click.echo(f"warning: {warning}", err=True)
         click.echo(f"error: {exc}; nothing was written", err=True)
@@ -207,5 +218,6 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The ``deckbook`` command's entry point."""
     cli(prog_name="deckbook")

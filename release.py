@@ -6,8 +6,8 @@ import json
 import time
 from pathlib import Path
 
-from bank import Bank
-from exporters import Artifact
+from deckbook.bank import Bank
+from deckbook.exporters.base import Artifact
 
 SUMS, MANIFEST = "SHA256SUMS", "manifest.json"
 

@@ -19,16 +19,16 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.platypus.paragraph import Paragraph, textTransformFrags  # noqa: E402
 from reportlab.platypus.paraparser import ParaParser  # noqa: E402
 
-import bank  # noqa: E402
-import markup  # noqa: E402
-from exporters import apkg, pdf  # noqa: E402
+from deckbook import bank  # noqa: E402
+from deckbook import markup  # noqa: E402
+from deckbook.exporters import apkg, pdf  # noqa: E402
 
 PIECES = ("`", "``", "```", " ", "  ", "a", "b c", "x `y` z", "`code`", "*", "_", "\\", "-", "1.", "2)", "\t",
           "\xa0", "\u2028", "\x0c", "~~~", "é", "<", "&")

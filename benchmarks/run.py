@@ -23,15 +23,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 STAGES = ("validate", "anki", "bare-genanki", "pdf", "bare-reportlab")
 
 
 def _stage(name: str, bank_path: Path, out: Path) -> dict:
     """Run one stage in this process; return its measurements."""
     if name in ("validate", "anki", "pdf"):
-        import bank as bank_module
-        import exporters
+        from deckbook import bank as bank_module
+        from deckbook import exporters
     if name.startswith("bare-"):
         import yaml
     if name == "bare-genanki":

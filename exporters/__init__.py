@@ -13,43 +13,14 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
 
-import markup
-from bank import Bank
-
-
-@dataclass(frozen=True)
-class Written:
-    """What an exporter reports: warnings for the user, and facts such as the page count."""
-
-    warnings: tuple[str, ...] = ()
-    facts: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """One file a build wrote."""
-
-    name: str  # the exporter, or "" for a file about the others (checksums, manifest)
-    path: Path
-    size: int
-    sha256: str
-    facts: Mapping[str, int] = field(default_factory=dict)
-
-
-class ExportError(Exception):
-    """An artifact could not be written (e.g. its folder is not writable); nothing was replaced."""
-
-    def __init__(self, message: str, warnings: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.warnings = warnings  # what the exporters said before the build stopped
-
-
-from exporters import apkg, pdf  # noqa: E402  (they import Written from here)
+from deckbook import markup
+from deckbook.bank import Bank
+from deckbook.exporters import apkg, pdf
+from deckbook.exporters.base import Artifact, ExportError, Written
 
 #: Every exporter by name, in build order.
 EXPORTERS: dict[str, ModuleType] = {module.NAME: module for module in (apkg, pdf)}

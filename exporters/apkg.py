@@ -15,9 +15,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-import markup
-from bank import Bank, Question, Topic
-from exporters import Written
+from deckbook import markup
+from deckbook.bank import Bank, Question, Topic
+from deckbook.exporters.base import Written
 
 if TYPE_CHECKING:
     import genanki
@@ -142,7 +142,7 @@ def _section(label: str, text: str | None) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _style(name: str) -> str:
-    return files("styles").joinpath(name).read_text(encoding="utf-8")
+    return files("deckbook.styles").joinpath(name).read_text(encoding="utf-8")
 
 
 def _model(bank: Bank) -> genanki.Model:

@@ -29,9 +29,9 @@ from reportlab.platypus import paragraph as paragraph_module
 from reportlab.platypus.paragraph import textTransformFrags
 from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
-import markup
-from bank import Bank, Question, Topic
-from exporters import Written
+from deckbook import markup
+from deckbook.bank import Bank, Question, Topic
+from deckbook.exporters.base import Written
 
 NAME, SUFFIX = "pdf", ".pdf"
 PAGE_SIZES = {"a4": pagesizes.A4, "letter": pagesizes.LETTER}
@@ -49,7 +49,7 @@ def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", layout: str = "bo
     try:
         if layout == "booklet":
             return _write_book(bank, out, PAGE_SIZES[page_size], _story)
-        from exporters import pdf_sheets  # it imports this module's machinery
+        from deckbook.exporters import pdf_sheets  # it imports this module's machinery
         return pdf_sheets.write(bank, out, PAGE_SIZES[page_size], layout, grid, flip)
     finally:
         rl_config.useA85 = ascii85
@@ -70,7 +70,7 @@ def _write_book(bank: Bank, out: BinaryIO, page_size: tuple[float, float],
 @functools.cache
 def _style() -> dict:
     """styles/booklet.toml, parsed once per process."""
-    return tomllib.loads(files("styles").joinpath("booklet.toml").read_text(encoding="utf-8"))
+    return tomllib.loads(files("deckbook.styles").joinpath("booklet.toml").read_text(encoding="utf-8"))
 
 
 def _length(value: str | int | float) -> float:

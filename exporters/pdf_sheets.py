@@ -20,10 +20,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, PageBreak
 
-import markup
-from bank import Bank, Question, Topic
-from exporters import Written
-from exporters.pdf import (
+from deckbook import markup
+from deckbook.bank import Bank, Question, Topic
+from deckbook.exporters.base import Written
+from deckbook.exporters.pdf import (
     _Anchor, _Booklet, _Family, _Gap, _Group, _Label, _Look, _Para, _Text, _date_document,
     _draw_runs, _inline, _length, _question_heading, _render, _runs_width, _shorten, _style,
     _topic_opener, _write_book,

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import genanki
 import pytest
 
-import cli
-import markup
+from deckbook import cli
+from deckbook import markup
 from anki_support import OUR_ELEMENTS, import_package, one_line, read_card_side
-from bank import Question, Topic, load_bank
+from deckbook.bank import Question, Topic, load_bank
 from conftest import BUNDLED, ROOT, TESTS
-from exporters import apkg
+from deckbook.exporters import apkg
 
 if TYPE_CHECKING:
     from anki.notes import Note

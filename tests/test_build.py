@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-import exporters
-from cli import __version__, cli
+from deckbook import exporters
+from deckbook.exporters.base import Written
+from deckbook.cli import __version__, cli
 from conftest import BUNDLED
 
 
@@ -18,7 +19,7 @@ def _fake(name, suffix, payload=b"new", error=None):
         out.write(payload)
         if error is not None:
             raise error
-        return exporters.Written((f"{name} says hello",) if name == "first" else (), {"things": 3})
+        return Written((f"{name} says hello",) if name == "first" else (), {"things": 3})
     return SimpleNamespace(NAME=name, SUFFIX=suffix, write=write)
 
 

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from cli import __version__, cli
+from deckbook.cli import __version__, cli
 from conftest import BUNDLED, INVALID, ROOT, VALID
 
 

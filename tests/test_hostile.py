@@ -34,13 +34,13 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from reportlab.pdfgen.canvas import Canvas
 
-import bank as bank_module
-import markup
+from deckbook import bank as bank_module
+from deckbook import markup
 from anki_support import OUR_ELEMENTS, import_package, one_line, open_collection, read_card_side
-from bank import BankError, load_bank
-from cli import cli
+from deckbook.bank import BankError, load_bank
+from deckbook.cli import cli
 from conftest import BUNDLED, ROOT, TESTS
-from exporters import apkg, pdf
+from deckbook.exporters import apkg, pdf
 from pdf_support import squash
 
 INJECTION = TESTS / "banks" / "valid" / "hostile-injection.yaml"
@@ -189,7 +189,7 @@ def test_the_id_suggested_for_an_uppercase_id_is_not_taken_by_another_question(r
 _HANG_DRIVER = textwrap.dedent("""
     import json, sys, time
     sys.path.insert(0, sys.argv[1])
-    from bank import BankError, load_bank
+    from deckbook.bank import BankError, load_bank
     for path in sys.argv[2:]:
         print(json.dumps({"case": path}), flush=True)
         started = time.perf_counter()

@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 import pytest
 from click.testing import CliRunner
 
-import bank as bank_module
-import cli
-import markup
+from deckbook import bank as bank_module
+from deckbook import cli
+from deckbook import markup
 from conftest import BUNDLED, ROOT, TESTS
-from exporters import pdf
+from deckbook.exporters import pdf
 from pdf_support import PYTHON, Booklet, question, squash, write_bank
 
 HOSTILE = TESTS / "banks" / "valid" / "hostile.yaml"

@@ -19,11 +19,11 @@ from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-import bank as bank_module
-import markup
-from cli import cli
+from deckbook import bank as bank_module
+from deckbook import markup
+from deckbook.cli import cli
 from conftest import BUNDLED, ROOT, TESTS
-from exporters import pdf
+from deckbook.exporters import pdf
 from pdf_support import FOOTER, PYTHON, Booklet, question, squash, words, write_bank
 
 EPOCH = "1700000000"

@@ -1,0 +1,5 @@
+"""``python -m deckbook``: the same as the ``deckbook`` command."""
+
+from deckbook.cli import main
+
+main()

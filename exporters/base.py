@@ -1,0 +1,34 @@
+"""What every exporter and the build share: an exporter's report, a written file, a failed build."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an exporter reports: warnings for the user, and facts such as the page count."""
+
+    warnings: tuple[str, ...] = ()
+    facts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file a build wrote."""
+
+    name: str  # the exporter, or "" for a file about the others (checksums, manifest)
+    path: Path
+    size: int
+    sha256: str
+    facts: Mapping[str, int] = field(default_factory=dict)
+
+
+class ExportError(Exception):
+    """An artifact could not be written (e.g. its folder is not writable); nothing was replaced."""
+
+    def __init__(self, message: str, warnings: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.warnings = warnings  # what the exporters said before the build stopped
