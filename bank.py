@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import gc
 import itertools
 import os
@@ -14,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from deckbook.diagnostics import Diagnostic, InputError, did_you_mean
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a bank is text; beyond this it is a mistake, not a bank
@@ -54,26 +55,8 @@ _KINDS = {
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same nodes, C speed
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Diagnostic:
-    """One problem in a bank, at a 1-based line and column."""
-
-    path: str
-    line: int
-    column: int
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}"
-
-
-class BankError(Exception):
+class BankError(InputError):
     """The bank is invalid; *problems* lists every error found, sorted by position."""
-
-    def __init__(self, problems: list[Diagnostic]) -> None:
-        self.problems = sorted(problems)
-        super().__init__("\n".join(map(str, self.problems)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,11 +173,6 @@ def _free_id(wrong: str, taken: Container[str], fallback: str) -> str:
     return candidate
 
 
-def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 class _Checker:
     """Walks the composed YAML nodes, collecting every problem before giving up."""
 
@@ -214,7 +192,7 @@ class _Checker:
     def suggest(self, word: str, choices: tuple[str, ...] | dict[str, None]) -> str:
         """'; did you mean ...?' while the budget of comparisons lasts, then nothing."""
         self.comparisons -= len(choices)
-        return _suggest(word, list(choices)) if self.comparisons >= 0 else ""
+        return did_you_mean(word, list(choices)) if self.comparisons >= 0 else ""
 
     def warn(self, node: yaml.Node, message: str) -> None:
         mark = node.start_mark
@@ -503,7 +481,7 @@ class _Checker:
             difficulty = self.text(difficulty_node, f"difficulty of {what}")
             if difficulty is not None and difficulty not in DIFFICULTIES:
                 self.error(difficulty_node, f"difficulty '{difficulty}' of {what} is not one of "
-                           f"{', '.join(DIFFICULTIES)}{_suggest(difficulty, DIFFICULTIES)}")
+                           f"{', '.join(DIFFICULTIES)}{did_you_mean(difficulty, DIFFICULTIES)}")
         if missing or None in (id_value, topic, values.get("question"), values.get("answer")):
             return None
         return Question(
