@@ -8,8 +8,8 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Container, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Collection, Container, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -65,6 +65,8 @@ class Topic:
 
     id: str
     name: str
+    line: int = 0  # where the topic is declared, for messages
+    column: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,8 @@ class Question:
     tags: tuple[str, ...] = ()
     difficulty: str | None = None
     line: int = 0  # where the question starts in the bank, for messages
+    column: int = 0
+    number: int = 0  # Q1 to QK in booklet order (topics, then bank order); kept by a selection
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,8 @@ class Bank:
     modified: int  # seconds since the epoch: SOURCE_DATE_EPOCH, else the bank file's mtime
     source: str = "questions.yaml"
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    #: (line, column) of the top-level keys (title, subtitle, ...), for messages about their texts
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
     @property
     def slug(self) -> str:
@@ -109,6 +115,22 @@ class Bank:
         for question in self.questions:
             by_topic[question.topic].append(question)
         return tuple((topic, tuple(by_topic[topic.id])) for topic in self.topics)
+
+    def select(self, topics: Collection[str] = (), tags: Collection[str] = (),
+               difficulty: Collection[str] = ()) -> Bank:
+        """The questions with one of *topics*, one of *tags* and one of *difficulty* (each only when
+        given), in bank order, keeping their numbers; topics left without questions are dropped."""
+        if not (topics or tags or difficulty):
+            return self
+        wanted_tags = set(tags)
+        questions = tuple(
+            question for question in self.questions
+            if (not topics or question.topic in topics)
+            and (not wanted_tags or not wanted_tags.isdisjoint(question.tags))
+            and (not difficulty or question.difficulty in difficulty))
+        kept = {question.topic for question in questions}
+        return replace(self, topics=tuple(topic for topic in self.topics if topic.id in kept),
+                       questions=questions)
 
 
 def slugify(text: str) -> str:
@@ -370,10 +392,12 @@ class _Checker:
             deck=deck,
             namespace=texts.get("namespace") or deck,
             topics=tuple(topics),
-            questions=tuple(questions),
+            questions=_numbered(topics, questions),
             modified=modified,
             source=self.path,
             warnings=tuple(sorted(self.warnings)),
+            positions={key: (value.start_mark.line + 1, value.start_mark.column + 1)
+                       for key, (_, value) in top.items()},
         )
 
     def topics(self, node: yaml.Node) -> list[Topic]:
@@ -399,7 +423,7 @@ class _Checker:
                            "two topics would share one subdeck")
             names.setdefault(name.casefold(), value)
             self.topic_keys[topic_id] = key
-            topics.append(Topic(topic_id, name))
+            topics.append(Topic(topic_id, name, key.start_mark.line + 1, key.start_mark.column + 1))
         return topics
 
     def questions(self, node: yaml.Node, topics: list[Topic]) -> list[Question]:
@@ -488,7 +512,7 @@ class _Checker:
             id=id_value, topic=topic, question=values["question"], answer=values["answer"],
             explanation=values.get("explanation"), example=values.get("example"),
             mistakes=mistakes or (), story=values.get("story"), tags=tags or (),
-            difficulty=difficulty, line=node.start_mark.line + 1,
+            difficulty=difficulty, line=node.start_mark.line + 1, column=node.start_mark.column + 1,
         )
 
     def mistakes(self, node: yaml.Node, what: str) -> tuple[str, ...]:
@@ -515,6 +539,17 @@ class _Checker:
                 continue
             tags.setdefault(tag)
         return tuple(tags)
+
+
+def _numbered(topics: list[Topic], questions: list[Question]) -> tuple[Question, ...]:
+    """*questions* in bank order, each with its number in booklet order: topics, then bank order."""
+    by_topic: dict[str, list[int]] = {topic.id: [] for topic in topics}
+    for index, question in enumerate(questions):
+        by_topic[question.topic].append(index)
+    numbers = [0] * len(questions)
+    for number, index in enumerate((index for indices in by_topic.values() for index in indices), 1):
+        numbers[index] = number
+    return tuple(replace(question, number=number) for question, number in zip(questions, numbers))
 
 
 def iter_texts(bank: Bank) -> Iterator[tuple[Question, str, str]]:
