@@ -5,7 +5,7 @@ blocks; everything else, raw HTML included, is literal text. The parse is markdo
 (CommonMark) with only those rules enabled, so emphasis and code spans follow the spec
 people already know; both exporters render the same blocks. Most bank texts are one-line
 paragraphs with code spans, perhaps a fenced block: those are read without the parser, into
-the blocks it would give (benchmarks/check_fast_paths.py compares the two).
+the blocks it would give (tests/test_fast_paths.py compares the two).
 """
 
 from __future__ import annotations

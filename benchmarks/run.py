@@ -32,6 +32,7 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
     if name in ("validate", "anki", "pdf"):
         from deckbook import bank as bank_module
         from deckbook import exporters
+        from deckbook.exporters.base import Job
     if name.startswith("bare-"):
         import yaml
     if name == "bare-genanki":
@@ -44,7 +45,7 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
         bank_module.load_bank(bank_path)
     elif name in ("anki", "pdf"):
         bank = bank_module.load_bank(bank_path)
-        exporters.build(bank, {"apkg" if name == "anki" else "pdf": out})
+        exporters.build(bank, [Job("apkg" if name == "anki" else "booklet", bank, out)])
     elif name == "bare-genanki":
         data = yaml.load(bank_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         fields = ["question", "answer", "explanation", "example", "mistakes", "story"]

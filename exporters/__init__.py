@@ -1,9 +1,9 @@
 """The exporters, one module per artifact format, and the all-or-nothing build over them.
 
-Each module has ``NAME`` (the command and registry key), ``SUFFIX`` (the file ending) and
-``write(bank, out, **options) -> Written``, which writes the artifact to the binary stream
-*out* and reports warnings for the user and facts about the artifact (never raises for a
-valid bank).
+Each module has ``NAME`` (the registry key, the ``format`` of deckbook.toml), ``SUFFIX`` (the
+file ending) and ``write(bank, out, **options) -> Written``, which writes the artifact to the
+binary stream *out* and reports warnings located in the bank and facts about the artifact
+(never raises for a valid bank).
 """
 
 from __future__ import annotations
@@ -12,50 +12,52 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import BinaryIO
 
 from deckbook import markup
 from deckbook.bank import Bank
-from deckbook.exporters import apkg, pdf
-from deckbook.exporters.base import Artifact, ExportError, Written
+from deckbook.exporters import apkg, booklet, cards, worksheet
+from deckbook.diagnostics import Diagnostic
+from deckbook.exporters.base import Artifact, ExportError, Job, Written
 
 #: Every exporter by name, in build order.
-EXPORTERS: dict[str, ModuleType] = {module.NAME: module for module in (apkg, pdf)}
+EXPORTERS: dict[str, ModuleType] = {module.NAME: module for module in (apkg, booklet, cards, worksheet)}
 
 
 def build(
     bank: Bank,
-    targets: Mapping[str, Path],
-    options: Mapping[str, Mapping[str, object]] | None = None,
+    jobs: Sequence[Job],
     *,
     extras: Callable[[list[Artifact]], Mapping[Path, bytes]] | None = None,
     strict: bool = False,
-) -> tuple[list[Artifact], list[str]]:
-    """Write one artifact per exporter name in *targets*: all of them, or none.
+) -> tuple[list[Artifact], list[Diagnostic]]:
+    """Write one artifact per job: all of them, or none.
 
     *extras* makes further files from the staged artifacts (checksums, a manifest), published
     with them. With *strict*, any warning fails the build before anything is published.
-    Returns the files written and the warnings.
+    Returns the files written and the exporters' warnings, each once, in bank order.
     """
-    options = options or {}
     if strict and bank.warnings:
         count = len(bank.warnings)
         raise ExportError(f"--check: {count} warning{'' if count == 1 else 's'}")
-    warnings: list[str] = []
+    found: set[Diagnostic] = set()
     staged: list[tuple[Path, Artifact]] = []
-    made = _missing_folders(targets.values())
+    made = _missing_folders(job.target for job in jobs)
     published = False
     try:
-        with markup.shared_parses() if len(targets) > 1 else contextlib.nullcontext():
-            for name, target in targets.items():  # the exporters read the same texts: parse once
-                temp, written = _render_beside(target, lambda out, n=name: EXPORTERS[n].write(
-                    bank, out, **options.get(n, {})))
-                staged.append((temp, _describe(name, target, temp, written.facts)))
-                warnings.extend(written.warnings)
-        if strict and (bank.warnings or warnings):
+        with markup.shared_parses() if len(jobs) > 1 else contextlib.nullcontext():
+            for job in jobs:  # the exporters read the same texts: parse once
+                module = EXPORTERS[job.format]
+                temp, written = _render_beside(job.target, lambda out, job=job, module=module: module.write(
+                    job.bank, out, **job.options))
+                facts = {**written.facts, "questions": len(job.bank.questions)}
+                staged.append((temp, _describe(job.format, job.target, temp, facts)))
+                found.update(written.warnings)
+        warnings = sorted(found)
+        if strict and warnings:
             count = len(bank.warnings) + len(warnings)
             raise ExportError(f"--check: {count} warning{'' if count == 1 else 's'}", tuple(warnings))
         for target, data in (extras([artifact for _, artifact in staged]) if extras else {}).items():

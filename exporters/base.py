@@ -1,4 +1,4 @@
-"""What every exporter and the build share: an exporter's report, a written file, a failed build."""
+"""What every exporter and the build share: a job, an exporter's report, a written file, a failed build."""
 
 from __future__ import annotations
 
@@ -6,12 +6,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deckbook.bank import Bank
+from deckbook.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class Job:
+    """One artifact to write: the exporter's name, the bank it shows (perhaps a selection of
+    the bank being built), the file, and the exporter's options."""
+
+    format: str
+    bank: Bank
+    target: Path
+    options: Mapping[str, object] = field(default_factory=dict)
+
 
 @dataclass(frozen=True)
 class Written:
-    """What an exporter reports: warnings for the user, and facts such as the page count."""
+    """What an exporter reports: warnings located in the bank, and facts such as the page count."""
 
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
     facts: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -29,6 +43,6 @@ class Artifact:
 class ExportError(Exception):
     """An artifact could not be written (e.g. its folder is not writable); nothing was replaced."""
 
-    def __init__(self, message: str, warnings: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, warnings: tuple[Diagnostic, ...] = ()) -> None:
         super().__init__(message)
         self.warnings = warnings  # what the exporters said before the build stopped

@@ -1,3 +1,15 @@
-"""The typesetting kit every PDF exporter shares: the booklet style, fonts and fallback, text
-runs, flowables and code highlighting, on reportlab. Internal to deckbook; the exporters in
-deckbook.exporters import it, and it imports none of them."""
+"""The typesetting kit every PDF exporter shares, on reportlab. Internal to deckbook: the
+exporters in deckbook.exporters import it, and it imports none of them.
+
+- ``style``: the booklet style, loaded and checked (styles/booklet.toml, a project's [style]);
+- ``look``: the style turned into lengths, colours, fonts and paragraph styles for a page size;
+- ``fonts``: TrueType families, registered from a package or from files, and fallback chains;
+- ``text``: bank text as runs and paragraph XML in those fonts, with located, grouped warnings;
+- ``code``: fenced code, highlighted by the style's token styles and wrapped;
+- ``flowables``: paragraphs, gaps, the answer box, a question kept together, labels, contents,
+  ruled lines, and markup blocks rendered as those;
+- ``book``: mirrored pages with running headers, footers and contents numbers, and the topic
+  opener and question heading books share;
+- ``internals``: every reach into reportlab's internals, and the switch that turns the speed-ups
+  built on them off.
+"""

@@ -40,7 +40,8 @@ from anki_support import OUR_ELEMENTS, import_package, one_line, open_collection
 from deckbook.bank import BankError, load_bank
 from deckbook.cli import cli
 from conftest import BUNDLED, ROOT, TESTS
-from deckbook.exporters import apkg, pdf
+from deckbook.exporters import apkg
+from deckbook.exporters import booklet as booklet_exporter
 from pdf_support import squash
 
 INJECTION = TESTS / "banks" / "valid" / "hostile-injection.yaml"
@@ -385,7 +386,7 @@ def _booklet_text(data: bytes) -> str:
 def test_every_text_of_an_accepted_bank_is_in_the_booklet_text(data):
     bank = _load(data)
     out = io.BytesIO()
-    pdf.write(bank, out)
+    booklet_exporter.write(bank, out)
     text = _booklet_text(out.getvalue())
     assert_no_links_or_actions_but_the_contents(out.getvalue(), len(bank.topics))
     for value in (bank.title, bank.subtitle, *(topic.name for topic in bank.topics),
@@ -409,7 +410,7 @@ def test_both_exporters_succeed_for_any_bank_the_validator_accepts(data):
     bank = _load(data)
     deck, booklet = io.BytesIO(), io.BytesIO()
     apkg.write(bank, deck)
-    pdf.write(bank, booklet)
+    booklet_exporter.write(bank, booklet)
     with zipfile.ZipFile(deck) as archive:
         assert archive.namelist() == ["collection.anki2", "media"]
     assert len(PdfReader(booklet).pages) >= 1 + len(bank.topics)
@@ -650,7 +651,7 @@ def test_a_failure_inside_a_real_exporter_leaves_earlier_artifacts_and_no_tempor
         assert re.fullmatch(rf"error: cannot write {re.escape(str(out))}/{SLUG}\.(apkg|pdf): "
                             r"No space left on device; nothing was written\n", result.stderr)
     elif inject.endswith("ctrl-c"):
-        assert (result.exit_code, result.stderr) == (1, "\nAborted!\n")
+        assert (result.exit_code, result.stderr) == (130, "\nAborted!\n")
     else:  # a bug in an exporter keeps its traceback, and still loses nothing
         assert isinstance(result.exception, RuntimeError)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import re
@@ -17,7 +18,7 @@ from deckbook import bank as bank_module
 from deckbook import cli
 from deckbook import markup
 from conftest import BUNDLED, ROOT, TESTS
-from deckbook.exporters import pdf
+from deckbook.exporters import booklet
 from pdf_support import PYTHON, Booklet, question, squash, write_bank
 
 HOSTILE = TESTS / "banks" / "valid" / "hostile.yaml"
@@ -110,12 +111,10 @@ def test_accents_greek_cyrillic_quotes_dashes_and_arrows_print_as_typed(hostile)
         assert squash(typed) in text, typed
 
 
-def test_a_character_no_font_has_is_a_warning_naming_the_question_and_prints_blank(hostile):
+def test_characters_no_font_has_are_one_warning_at_their_question_and_print_blank(hostile):
     booklet, stderr = hostile
     assert stderr.splitlines() == [
-        "warning: question 'unicode': no font has U+6771 (東); it prints as a blank",
-        "warning: question 'unicode': no font has U+4EAC (京); it prints as a blank",
-        "warning: question 'unicode': no font has U+1F600 (😀); it prints as a blank",
+        f"{HOSTILE}:29:5: warning: question 'unicode': no font has 東, 京 and 😀; they print as blanks",
     ]
     text = "".join(booklet.pages)
     assert "東" not in text and "😀" not in text and "\ufffd" not in text
@@ -262,9 +261,42 @@ def test_a4_is_the_default(bundled):
     assert sizes == {(595, 842)}
 
 
-def test_an_unknown_page_size_is_refused():
+def test_an_unknown_page_size_is_refused_and_a_known_one_may_be_in_capitals():
     with pytest.raises(ValueError, match="page size must be one of a4, letter"):
-        pdf.write(load(BUNDLED), io.BytesIO(), page_size="a5")
+        booklet.write(load(BUNDLED), io.BytesIO(), page_size="a5")
+    upper, lower = io.BytesIO(), io.BytesIO()
+    booklet.write(load(BUNDLED), upper, page_size="Letter")
+    booklet.write(load(BUNDLED), lower, page_size="letter")
+    assert upper.getvalue() == lower.getvalue()
+
+
+def test_many_missing_characters_are_one_warning_per_place_naming_the_first_three(tmp_path):
+    item = question(1, "t", mistakes=0)
+    item["question"] = "日本語の質問は何ですか"
+    item["answer"] = "東京 and 東京 again"
+    bank_file = write_bank(tmp_path / "bank.yaml", [item], {"t": "Topic 話"}, title="Title 題")
+    _, stderr = build(bank_file, tmp_path / "b.pdf")
+    bank = load(bank_file)
+    topic, title = bank.topics[0], bank.positions["title"]
+    assert stderr.splitlines() == [
+        f"{bank_file}:{title[0]}:{title[1]}: warning: the title: no font has 題; it prints as a blank",
+        f"{bank_file}:{topic.line}:{topic.column}: warning: topic 't': no font has 話; it prints as a blank",
+        f"{bank_file}:{bank.questions[0].line}:{bank.questions[0].column}: warning: question 'q-1': "
+        "no font has 日, 本, 語 and 10 more; they print as blanks",
+    ]
+
+
+def test_a_selection_keeps_the_question_numbers_of_the_whole_bank(tmp_path, generated_bank):
+    bank = load(generated_bank).select(topics=["beta"])
+    out = tmp_path / "beta.pdf"
+    with out.open("wb") as stream:
+        booklet.write(bank, stream)
+    selected = Booklet(out)
+    numbers = [item.number for item in bank.questions]
+    assert numbers == sorted(numbers) and numbers[0] > 1
+    assert squash(f"Q{numbers[0]}–Q{numbers[-1]}") in squash(selected.pages[0])
+    for item in bank.questions:
+        assert selected.page_of(f"Q{item.number}{markup.plain(item.question)}")
 
 
 def _in_booklet_order(bank):
@@ -292,3 +324,34 @@ def _fonts(booklet: Booklet) -> dict:
     for page in booklet.reader.pages:
         collect(page.get("/Resources"))
     return fonts
+
+
+def test_a_font_family_given_by_file_paths_is_registered_and_embedded(tmp_path):
+    from importlib.resources import files
+
+    from deckbook.pdfkit.style import load_style
+
+    style = copy.deepcopy(load_style())  # the default style is shared: change a copy
+    mono = style["fonts"]["families"]["plex-mono"]
+    root = files(mono["package"])
+    style["fonts"]["families"]["plex-mono"] = {
+        face: str(root.joinpath(mono[face])) for face in ("regular", "bold", "italic", "bold_italic")}
+    item = question(1, "t", code=True)
+    out = tmp_path / "b.pdf"
+    with out.open("wb") as stream:
+        written = booklet.write(load(write_bank(tmp_path / "bank.yaml", [item])), stream, style=style)
+    assert written.warnings == ()
+    embedded = {name.split("+", 1)[1] for name in _fonts(Booklet(out))}
+    assert {"IBMPlexMono-Regular", "FiraSans-Regular"} <= embedded
+
+
+def test_a_style_label_no_font_can_print_is_a_warning_at_the_start_of_the_bank(tmp_path):
+    from deckbook.pdfkit.style import load_style
+
+    style = copy.deepcopy(load_style())
+    style["labels"]["answer"] = "Answer 日"
+    out = io.BytesIO()
+    bank_file = write_bank(tmp_path / "bank.yaml", [question(1, "t"), question(2, "t")])
+    written = booklet.write(load(bank_file), out, style=style)
+    assert [str(warning) for warning in written.warnings] == [
+        f"{bank_file}:1:1: warning: the style's labels.answer: no font has 日; it prints as a blank"]

@@ -1,9 +1,8 @@
-"""Printable sheets in the booklet's fonts, markup and style: flashcards to cut, and a worksheet.
+"""Flashcard sheets to print double-sided and cut, in the booklet's fonts, markup and style.
 
-exporters/pdf.py hands ``layout="cards"`` and ``layout="worksheet"`` to :func:`write`. Card
-sheets alternate a page of fronts with a page of backs, the backs' grid mirrored so that, printed
-double-sided, every back lands behind its own front; the worksheet numbers the questions as the
-booklet does, leaves ruled room under each, and ends with an answer key.
+Pages alternate fronts and backs, the backs' grid mirrored so that, printed double-sided, every
+back lands behind its own front. A question too long for one card shrinks within limits, then
+goes on over as many cards as it needs, every part marked.
 """
 
 from __future__ import annotations
@@ -18,43 +17,41 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, PageBreak
+from reportlab.platypus import Flowable
 
 from deckbook import markup
 from deckbook.bank import Bank, Question, Topic
 from deckbook.exporters.base import Written
-from deckbook.exporters.pdf import (
-    _Anchor, _Booklet, _Family, _Gap, _Group, _Label, _Look, _Para, _Text, _date_document,
-    _draw_runs, _inline, _length, _question_heading, _render, _runs_width, _shorten, _style,
-    _topic_opener, _write_book,
-)
+from deckbook.pdfkit.flowables import Gap, Para, render
+from deckbook.pdfkit.internals import binary_streams, date_document
+from deckbook.pdfkit.look import Look, length, parse_page_size, style_or_default
+from deckbook.pdfkit.style import parse_grid
+from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, runs_width, shorten
 
-LAYOUTS = ("cards", "worksheet")
+NAME, SUFFIX = "cards", ".pdf"
 FLIPS = ("long-edge", "short-edge")
-_Runs = list[tuple[_Family, str]]
 _Placed = list[tuple[Flowable, float]]  # a card face's blocks, each with its laid-out height
 
 
-def write(bank: Bank, out: BinaryIO, page_size: tuple[float, float], layout: str, grid: str | None,
-          flip: str) -> Written:
-    """Write *bank* as flashcard sheets or a practice worksheet to *out* (pdf.write checks the
-    page size and sets up reportlab); report warnings and pages."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of booklet, {', '.join(LAYOUTS)}, not {layout!r}")
-    if flip not in FLIPS:
+def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", style: dict | None = None,
+          grid: str | None = None, flip: str = "long-edge") -> Written:
+    """Write *bank* as flashcard sheets to *out*: *grid* cards a sheet ("COLSxROWS", default from
+    the style), backs mirrored for a *flip* about the long or the short edge; report warnings,
+    pages and cards."""
+    if flip.lower() not in FLIPS:
         raise ValueError(f"flip must be one of {', '.join(FLIPS)}, not {flip!r}")
-    if layout == "cards":
-        return _write_cards(bank, out, page_size, grid, flip)
-    return _write_book(bank, out, page_size, _worksheet_story)
+    flip = flip.lower()
+    size = parse_page_size(page_size)
+    with binary_streams():
+        return _write_cards(bank, out, style_or_default(style), size, grid, flip)
 
 
-# -- flashcard sheets -----------------------------------------------------------------------
 def _grid_size(value: str) -> tuple[int, int]:
     """Columns and rows from 'COLSxROWS', each from 1 to 8."""
-    columns, _, rows = value.lower().partition("x")
-    if not (columns.isdigit() and rows.isdigit() and 1 <= int(columns) <= 8 and 1 <= int(rows) <= 8):
+    found = parse_grid(value)
+    if found is None:
         raise ValueError(f"a card grid is COLSxROWS with 1 to 8 of each, e.g. 2x4, not {value!r}")
-    return int(columns), int(rows)
+    return found
 
 
 @dataclass(frozen=True)
@@ -97,12 +94,12 @@ class _Grid:
 class _Face:
     """One side of one card: corner labels, its blocks, and a note at its foot."""
 
-    left: _Runs  # top-left corner: the topic, or ANSWER
-    right: _Runs  # top-right corner: the question number, and its id on a back
+    left: Runs  # top-left corner: the topic, or ANSWER
+    right: Runs  # top-right corner: the question number, and its id on a back
     blocks: _Placed
     centered: bool = True  # a whole text sits in the middle; a part starts at the top
-    note: _Runs = field(default_factory=list)  # "continued on the next card →"
-    left_short: _Runs = field(default_factory=list)  # the left label where it does not fit: "2/3"
+    note: Runs = field(default_factory=list)  # "continued on the next card →"
+    left_short: Runs = field(default_factory=list)  # the left label where it does not fit: "2/3"
 
 
 class _Sizes:
@@ -110,18 +107,18 @@ class _Sizes:
 
     def __init__(self, style: dict, page_size: tuple[float, float]) -> None:
         self.style, self.page_size = style, page_size
-        self.base = _length(style["sizes"]["body"])
-        self._looks: dict[float, _Look] = {}
+        self.base = length(style["sizes"]["body"])
+        self._looks: dict[float, Look] = {}
 
-    def __call__(self, size: float) -> _Look:
+    def __call__(self, size: float) -> Look:
         key = round(size, 2)
         look = self._looks.get(key)
         if look is None:
             factor = key / self.base
-            scaled = {**self.style, **{table: {name: _length(value) * factor
+            scaled = {**self.style, **{table: {name: length(value) * factor
                                                for name, value in self.style[table].items()}
                                        for table in ("sizes", "spacing")}}
-            look = self._looks[key] = _Look(scaled, self.page_size)
+            look = self._looks[key] = Look(scaled, self.page_size)
         return look
 
 
@@ -129,127 +126,127 @@ class _CardMaker:
     """Lays each question out on as many cards as it needs: shrunk within limits first, then
     continued on the next card, every part marked; never cut."""
 
-    def __init__(self, style: dict, look: _Look, text: _Text, grid: _Grid) -> None:
+    def __init__(self, style: dict, look: Look, text: Text, grid: _Grid) -> None:
         cards = style["cards"]
         self.look, self.text, self.labels = look, text, cards["labels"]
         self.sizes = _Sizes(style, look.page_size)
-        self.question_size = _length(cards["question_size"])
-        self.answer_size = _length(cards["answer_size"])
-        self.min_size = min(_length(cards["min_size"]), self.question_size, self.answer_size)
-        self.step = max(_length(cards["shrink_step"]), 0.1)
-        self.corner = _length(cards["corner_size"])
+        self.question_size = length(cards["question_size"])
+        self.answer_size = length(cards["answer_size"])
+        self.min_size = min(length(cards["min_size"]), self.question_size, self.answer_size)
+        self.step = max(length(cards["shrink_step"]), 0.1)
+        self.corner = length(cards["corner_size"])
         self.tracking = look.space["label_tracking"] * self.corner / look.size["label"]
-        self.padding = min(_length(cards["padding"]), 0.08 * min(grid.card_width, grid.card_height))
+        self.padding = min(length(cards["padding"]), 0.08 * min(grid.card_width, grid.card_height))
         self.band = self.corner * 2.2  # the corner labels above the text, the note below it
         self.box = (grid.card_width - 2 * self.padding, grid.card_height - 2 * self.padding - 2 * self.band)
-        self._topics: dict[str, _Runs] = {}
-        self._muted: dict[_Look, ParagraphStyle] = {}
-        text.where = "the booklet style"
-        self.continued = text.runs(self.labels["continued"], look.body_chain)
-        self.continued_short = text.runs(self.labels["continued_short"], look.body_chain)
+        self._topics: dict[str, Runs] = {}
+        self._muted: dict[Look, ParagraphStyle] = {}
+        self.continued = text.style_runs("cards.labels.continued", self.labels["continued"])
+        self.continued_short = text.style_runs("cards.labels.continued_short", self.labels["continued_short"])
         self.answer = self.labels["answer"].upper()
 
     def all(self, bank: Bank) -> Iterator[tuple[int | None, Topic, _Face, _Face]]:
         """Every card in booklet order, with the topic's index on the first card of each topic."""
-        number = 0
         for index, (topic, questions) in enumerate(bank.sections()):
             for position, question in enumerate(questions):
-                number += 1
-                for part, (front, back) in enumerate(self.cards(number, topic, question)):
+                for part, (front, back) in enumerate(self.cards(topic, question)):
                     yield (index if position == part == 0 else None), topic, front, back
 
-    def cards(self, number: int, topic: Topic, question: Question) -> list[tuple[_Face, _Face]]:
+    def cards(self, topic: Topic, question: Question) -> list[tuple[_Face, _Face]]:
         """The cards of one question: its fronts, then as many more as its answer needs."""
         text, labels = self.text, self.labels
-        label = self.look.labels["question"].format(number=number)
+        label = self.look.question_label(question.number)
         topic_runs = self._topic(topic)
-        text.where = "the booklet style"
         card_id = labels["card_id"].format(question=label, id=question.id)
-        text.where = f"question '{question.id}'"
+        text.where = Place.question(question)
         fronts = self._fit(functools.partial(self._question_blocks, question), self.question_size)
         backs = self._fit(functools.partial(self._answer_blocks, question), self.answer_size)
         first_answer = len(fronts) - 1  # the answer starts behind the question's last part
         out: list[tuple[_Face, _Face]] = []
         for index in range(len(fronts) + len(backs) - 1):
             if index < len(fronts):
-                front = _Face(topic_runs, self._runs(self._part(label, index, len(fronts))), fronts[index],
+                front = _Face(topic_runs, self._part(label, index, len(fronts)), fronts[index],
                               len(fronts) == 1, self.continued if index < first_answer else [])
             else:
                 note = labels["answer_continues"].format(question=label, part=index - first_answer + 1,
                                                          parts=len(backs))
-                front = _Face(topic_runs, self._runs(label), self._note(note, question))
+                front = _Face(topic_runs, self._runs(label, "labels.question"),
+                              self._note(note, "answer_continues", question))
             if index < first_answer:
-                back = _Face([], self._runs(card_id), self._note(labels["question_continues"]))
+                back = _Face([], self._runs(card_id, "cards.labels.card_id"),
+                             self._note(labels["question_continues"], "question_continues"))
             else:
                 part = index - first_answer
-                back = _Face(self._runs(self._part(self.answer, part, len(backs))), self._runs(card_id),
+                back = _Face(self._part(self.answer, part, len(backs), "answer"),
+                             self._runs(card_id, "cards.labels.card_id"),
                              backs[part], len(backs) == 1, self.continued if part < len(backs) - 1 else [],
-                             self._runs(f"{part + 1}/{len(backs)}") if len(backs) > 1 else [])
+                             self._runs(f"{part + 1}/{len(backs)}", "cards.labels.part")
+                             if len(backs) > 1 else [])
             out.append((front, back))
         return out
 
-    def _part(self, label: str, index: int, count: int) -> str:
-        return label if count == 1 else self.labels["part"].format(label=label, part=index + 1, parts=count)
+    def _part(self, label: str, index: int, count: int, key: str = "question") -> Runs:
+        """*label* ("Q3", "ANSWER") as a corner label; with the part number when there are several."""
+        if count == 1:
+            return self._runs(label, "cards.labels.answer" if key == "answer" else "labels.question")
+        value = self.labels["part"].format(label=label, part=index + 1, parts=count)
+        return self._runs(value, "cards.labels.part")
 
-    def _runs(self, value: str) -> _Runs:
-        saved, self.text.where = self.text.where, "the booklet style"
-        runs = self.text.runs(value, self.look.body_chain)
-        self.text.where = saved
-        return runs
+    def _runs(self, value: str, key: str) -> Runs:
+        return self.text.style_runs(key, value, self.look.body_chain)
 
-    def _topic(self, topic: Topic) -> _Runs:
+    def _topic(self, topic: Topic) -> Runs:
         if topic.id not in self._topics:
-            self.text.where = f"topic '{topic.id}'"
-            name = markup.plain(topic.name).upper()[:_LABEL_CHARS]  # longer is cut in any corner
-            self._topics[topic.id] = self.text.runs(name, self.look.body_chain)
+            with self.text.at(Place.topic(topic)):
+                name = markup.plain(topic.name).upper()[:_LABEL_CHARS]  # longer is cut in any corner
+                self._topics[topic.id] = self.text.runs(name, self.look.body_chain)
         return self._topics[topic.id]
 
     # -- text on a card -----------------------------------------------------------------------
-    def _use(self, look: _Look) -> _Text:
-        """The text machinery set for *look*: one _Text, so warnings are collected once, in order."""
+    def _use(self, look: Look) -> Text:
+        """The text machinery set for *look*: one Text, so warnings are collected once, in order."""
         self.text.look = look
         return self.text
 
-    def _question_blocks(self, question: Question, look: _Look) -> list[Flowable]:
+    def _question_blocks(self, question: Question, look: Look) -> list[Flowable]:
         text = self._use(look)
         parsed = markup.parse(question.question)
         blocks: list[Flowable] = []
         rest: Sequence[markup.Block] = parsed
         if isinstance(parsed[0], markup.Paragraph):
-            blocks.append(_Para(text.spans(parsed[0].spans, bold=True, size=look.size["body"]) or "&#160;",
+            blocks.append(Para(text.spans(parsed[0].spans, bold=True, size=look.size["body"]) or "&#160;",
                                 look.styles["body"]))
             rest = parsed[1:]
             if rest:
-                blocks.append(_Gap(look.space["paragraph"]))
-        return blocks + _render(rest, look, text, look.styles["body"])
+                blocks.append(Gap(look.space["paragraph"]))
+        return blocks + render(rest, look, text, look.styles["body"])
 
-    def _answer_blocks(self, question: Question, look: _Look) -> list[Flowable]:
-        return _render(markup.parse(question.answer), look, self._use(look), look.styles["body"])
+    def _answer_blocks(self, question: Question, look: Look) -> list[Flowable]:
+        return render(markup.parse(question.answer), look, self._use(look), look.styles["body"])
 
-    def _note(self, note: str, question: Question | None = None) -> _Placed:
+    def _note(self, note: str, key: str, question: Question | None = None) -> _Placed:
         """A card side that only says where the text goes on, with the question shortened on a front;
         set smaller on a small card, without the question if need be (it is on the card before)."""
         for echo in ((question, None) if question is not None else (None,)):
-            parts = self._fit(functools.partial(self._note_blocks, note, echo), self.answer_size)
+            parts = self._fit(functools.partial(self._note_blocks, note, key, echo), self.answer_size)
             if len(parts) == 1:
                 break
         return parts[0]
 
-    def _note_blocks(self, note: str, question: Question | None, look: _Look) -> list[Flowable]:
+    def _note_blocks(self, note: str, key: str, question: Question | None, look: Look) -> list[Flowable]:
         text = self._use(look)
         style = self._muted.get(look)
         if style is None:
             style = self._muted[look] = ParagraphStyle("note", parent=look.styles["body"],
                                                        textColor=look.color["muted"])
-        saved, text.where = text.where, "the booklet style"
-        blocks: list[Flowable] = [_Para(text.xml(note), style)]
-        text.where = saved
+        with text.at(Place.style(f"cards.labels.{key}")):
+            blocks: list[Flowable] = [Para(text.xml(note), style)]
         if question is not None:
-            blocks += [_Gap(look.space["paragraph"]),
-                       _Para(text.xml(_shorten(markup.plain(question.question)), italic=True), style)]
+            blocks += [Gap(look.space["paragraph"]),
+                       Para(text.xml(shorten(markup.plain(question.question)), italic=True), style)]
         return blocks
 
-    def _fit(self, make: Callable[[_Look], list[Flowable]], size: float) -> list[_Placed]:
+    def _fit(self, make: Callable[[Look], list[Flowable]], size: float) -> list[_Placed]:
         """The text at the largest size from *size* down to the minimum at which it fits one card;
         else at the minimum, in as many card-sized parts as it takes."""
         count = int((size - self.min_size) / self.step + 1e-6) + 1
@@ -290,7 +287,7 @@ def _parts(blocks: list[Flowable], width: float, height: float) -> list[_Placed]
     queue = deque(blocks)
     while queue:
         block = queue.popleft()
-        if isinstance(block, _Gap) and not parts[-1]:
+        if isinstance(block, Gap) and not parts[-1]:
             continue  # no gap at the top of a card
         needed = block.wrap(width, room)[1]
         if needed <= room + 1e-6:
@@ -308,7 +305,7 @@ def _parts(blocks: list[Flowable], width: float, height: float) -> list[_Placed]
         parts.append([])
         room = height
     for part in parts:
-        while part and isinstance(part[-1][0], _Gap):
+        while part and isinstance(part[-1][0], Gap):
             part.pop()
     return [part for part in parts if part]
 
@@ -316,16 +313,16 @@ def _parts(blocks: list[Flowable], width: float, height: float) -> list[_Placed]
 class _SheetDrawer:
     """Draws a sheet's fronts and backs, its cut marks, and the footers once the count is known."""
 
-    def __init__(self, canv: Canvas, style: dict, look: _Look, text: _Text, grid: _Grid, flip: str,
+    def __init__(self, canv: Canvas, style: dict, look: Look, text: Text, grid: _Grid, flip: str,
                  maker: _CardMaker) -> None:
         cards = style["cards"]
         self.canv, self.look, self.text, self.maker = canv, look, text, maker
         self.grid, self.flip = grid, flip
         self.labels = cards["labels"]
-        self.offset = _length(cards["cut_mark_offset"])
-        self.mark = max(0.0, min(_length(cards["cut_mark"]), grid.margin - self.offset - 2))
+        self.offset = length(cards["cut_mark_offset"])
+        self.mark = max(0.0, min(length(cards["cut_mark"]), grid.margin - self.offset - 2))
         self.guides = HexColor(cards["guides"]) if cards.get("guides") else None
-        self.footer_size = _length(cards["footer_size"])
+        self.footer_size = length(cards["footer_size"])
         self.pages = 0
 
     def draw(self, cards: list[tuple[int | None, Topic, _Face, _Face]]) -> None:
@@ -381,7 +378,7 @@ class _SheetDrawer:
         left_runs = face.left
         room = inner
         if left_runs:
-            least = _runs_width(face.left_short or left_runs, size * _LEAST, 0.0)
+            least = runs_width(face.left_short or left_runs, size * _LEAST, 0.0)
             room = max(inner / 2, inner - least - gap)
         right = _fitted(face.right, room, size, maker.tracking, True)
         if right.runs != face.right and left_runs and not face.left_short:
@@ -398,7 +395,7 @@ class _SheetDrawer:
             cursor -= block_height
             block.drawOn(canv, x + pad, cursor)
         if face.note:
-            fits = _runs_width(face.note, size * _LEAST, 0.0, True) <= inner
+            fits = runs_width(face.note, size * _LEAST, 0.0, True) <= inner
             note = _fitted(face.note if fits else maker.continued_short, inner, size, maker.tracking, True)
             _draw_label(canv, x + width - pad - note.width, y + pad + size * 0.3, note,
                         look.color["accent"], bold=True)
@@ -411,14 +408,13 @@ class _SheetDrawer:
         gap = self.offset + 2
         span = grid.card_width - 2 * gap
         baseline = grid.margin / 2 - size * 0.35
-        self.text.where = "the booklet style"
         edge = labels["long_edge" if self.flip == "long-edge" else "short_edge"]
-        hint = self.text.runs(labels["print_hint"].format(edge=edge), look.body_chain)
-        hint_width = _runs_width(hint, size, tracking)
+        hint = self.text.style_runs("cards.labels.print_hint", labels["print_hint"].format(edge=edge))
+        hint_width = runs_width(hint, size, tracking)
         for page in range(1, self.pages + 1):
             side = labels["front" if page % 2 else "back"]
-            runs = self.text.runs(labels["footer"].format(sheet=(page + 1) // 2, sheets=sheets, side=side),
-                                  look.body_chain)
+            footer_text = labels["footer"].format(sheet=(page + 1) // 2, sheets=sheets, side=side)
+            runs = self.text.style_runs("cards.labels.footer", footer_text)
             footer = _fitted(runs, span, size, tracking)
             canv.beginForm(_sheet_form(page))
             _draw_label(canv, grid.margin + gap, baseline, footer, look.color["muted"])
@@ -437,25 +433,25 @@ _LABEL_CHARS = 400  # more than the widest corner holds at the smallest size: th
 class _Fit:
     """A label as it fits: its runs, size, letter spacing and width."""
 
-    runs: _Runs
+    runs: Runs
     size: float
     tracking: float
     width: float
 
 
-def _fitted(runs: _Runs, width: float, size: float, tracking: float, bold: bool = False) -> _Fit:
+def _fitted(runs: Runs, width: float, size: float, tracking: float, bold: bool = False) -> _Fit:
     """A label within *width*: set smaller, then without letter spacing, and only then cut short
     with an ellipsis (corner labels and footers only: bank text is never cut)."""
     if not runs:
         return _Fit([], size, tracking, 0.0)
     steps = ((1.0, tracking), (0.9, tracking), (0.8, tracking), (_LEAST, tracking), (_LEAST, 0.0))
     for factor, spacing in steps:
-        used = _runs_width(runs, size * factor, spacing, bold)
+        used = runs_width(runs, size * factor, spacing, bold)
         if used <= width:
             return _Fit(list(runs), size * factor, spacing, used)
     size *= _LEAST
     room = width - pdfmetrics.stringWidth("…", runs[0][0].face(bold, False), size)
-    kept: _Runs = []
+    kept: Runs = []
     used = 0.0
     for family, run in runs:
         font = family.face(bold, False)
@@ -467,7 +463,7 @@ def _fitted(runs: _Runs, width: float, size: float, tracking: float, bold: bool 
                 if kept:
                     last_family, last = kept[-1]
                     kept[-1] = (last_family, last.rstrip() + "…")
-                return _Fit(kept, size, 0.0, _runs_width(kept, size, 0.0, bold) if kept else 0.0)
+                return _Fit(kept, size, 0.0, runs_width(kept, size, 0.0, bold) if kept else 0.0)
         kept.append((family, run))
     return _Fit(kept, size, 0.0, used)
 
@@ -476,7 +472,7 @@ def _draw_label(canv: Canvas, x: float, y: float, label: _Fit, color: Color, bol
     """A fitted label, its letter spacing kept to itself (PDF text state outlives the text object)."""
     if label.runs:
         canv.saveState()
-        _draw_runs(canv, x, y, label.runs, label.size, label.tracking, color, bold)
+        draw_runs(canv, x, y, label.runs, label.size, label.tracking, color, bold)
         canv.restoreState()
 
 
@@ -484,17 +480,16 @@ def _sheet_form(page: int) -> str:
     return f"deckbook-sheet-{page}"
 
 
-def _write_cards(bank: Bank, out: BinaryIO, page_size: tuple[float, float], grid_value: str | None,
-                 flip: str) -> Written:
-    style = _style()
-    look = _Look(style, page_size)
-    text = _Text(look)
+def _write_cards(bank: Bank, out: BinaryIO, style: dict, page_size: tuple[float, float],
+                 grid_value: str | None, flip: str) -> Written:
+    look = Look(style, page_size)
+    text = Text(look, bank.source)
     try:
         columns, rows = _grid_size(grid_value or style["cards"]["grid"])
     except ValueError as exc:
         where = "styles/booklet.toml: [cards] " if grid_value is None else ""
         raise ValueError(f"{where}{exc}") from None
-    grid = _Grid(columns, rows, page_size, _length(style["cards"]["margin"]))
+    grid = _Grid(columns, rows, page_size, length(style["cards"]["margin"]))
     maker = _CardMaker(style, look, text, grid)
     canv = Canvas(out, pagesize=page_size, invariant=1, pageCompression=1,
                   initialFontName=look.body.regular, initialFontSize=look.size["body"])
@@ -503,7 +498,7 @@ def _write_cards(bank: Bank, out: BinaryIO, page_size: tuple[float, float], grid
     canv.setCreator("deckbook")
     canv.setAuthor("")
     canv.setKeywords(list(dict.fromkeys(markup.plain(topic.name) for topic in bank.topics)))
-    _date_document(canv, bank.modified)
+    date_document(canv, bank.modified)
     canv.showOutline()
     drawer = _SheetDrawer(canv, style, look, text, grid, flip, maker)
     per_sheet, sheet, cards = columns * rows, [], 0
@@ -518,145 +513,6 @@ def _write_cards(bank: Bank, out: BinaryIO, page_size: tuple[float, float], grid
     text.look = look
     drawer.define_footers(drawer.pages // 2)
     canv.save()
-    return Written(tuple(text.warnings), {"pages": drawer.pages, "cards": cards})
+    return Written(text.warnings, {"pages": drawer.pages, "cards": cards})
 
 
-# -- the practice worksheet ----------------------------------------------------------------
-class _Rules(Flowable):
-    """Ruled lines to write an answer on, from the question's text edge to the right margin."""
-
-    keep = False
-
-    def __init__(self, count: int, spacing: float, indent: float, line_width: float, color: Color) -> None:
-        super().__init__()
-        self.count, self.spacing, self.indent = count, spacing, indent
-        self.line_width, self.color = line_width, color
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        self.width, self.height = availWidth, self.count * self.spacing
-        return self.width, self.height
-
-    def draw(self) -> None:
-        canv = self.canv
-        canv.saveState()
-        canv.setStrokeColor(self.color)
-        canv.setLineWidth(self.line_width)
-        for line in range(self.count):
-            y = self.height - (line + 1) * self.spacing
-            canv.line(self.indent, y, self.width, y)
-        canv.restoreState()
-
-
-class _Fields(Flowable):
-    """'NAME ________  DATE ______': labels in small spaced capitals, each with a line to write on."""
-
-    def __init__(self, fields: list[tuple[_Runs, float]], look: _Look) -> None:
-        super().__init__()
-        self.fields, self.look = fields, look  # (label, share of the width)
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        self.width, self.height = availWidth, self.look.size["label"] * 3
-        return self.width, self.height
-
-    def draw(self) -> None:
-        canv, look = self.canv, self.look
-        size, tracking = look.size["label"], look.space["label_tracking"]
-        x = 0.0
-        for runs, share in self.fields:
-            end = x + share * self.width
-            _draw_runs(canv, x, 2, runs, size, tracking, look.color["muted"], bold=True)
-            start = x + _runs_width(runs, size, tracking, True) + size
-            canv.saveState()
-            canv.setStrokeColor(look.color["rule"])
-            canv.setLineWidth(0.6)
-            canv.line(start, 0, end - size * 2, 0)
-            canv.restoreState()
-            x = end
-
-
-def _worksheet_story(bank: Bank, look: _Look, text: _Text, doc: _Booklet) -> list[Flowable]:
-    """A title block with room for a name, the questions by topic with ruled room under each,
-    then the answer key from a new page."""
-    settings = _style()["worksheet"]
-    labels, styles, space = settings["labels"], look.styles, look.space
-    sub = ParagraphStyle("worksheet-topic", parent=styles["topic"], fontSize=look.size["heading"] * 1.35,
-                         leading=look.size["heading"] * 1.7)
-    rules = functools.partial(_Rules, int(settings["lines"]), _length(settings["line_spacing"]),
-                              line_width=_length(settings["line_width"]), color=look.color["rule"])
-    text.where = "the title"
-    story: list[Flowable] = [_Para(text.spans(_inline(bank.title), bold=True, size=look.size["topic"]),
-                                   styles["topic"]), _Gap(4)]
-    text.where = "the booklet style"
-    meta = " · ".join((labels["title"], look.plural("questions", len(bank.questions)),
-                       look.plural("topics", len(bank.topics))))
-    fields = [(text.runs(labels["name"].upper(), look.body_chain), 0.66),
-              (text.runs(labels["date"].upper(), look.body_chain), 0.34)]
-    story += [_Para(text.xml(meta), styles["meta"]), _Gap(space["between_questions"]),
-              _Fields(fields, look), _Gap(space["between_questions"])]
-
-    sections = [(index, topic, questions) for index, (topic, questions) in enumerate(bank.sections())
-                if questions]
-    label_width = pdfmetrics.stringWidth(look.labels["question"].format(number=len(bank.questions)) + "  ",
-                                         look.body.bold, look.size["heading"])
-    number = 0
-    for index, topic, questions in sections:
-        opener = functools.partial(_topic_opener, index, topic, questions, number, look, text, doc, sub,
-                                   (1.0, 0.6))
-        for position, question in enumerate(questions):
-            number += 1
-            story.append(_Group(functools.partial(
-                _worksheet_question, question, number, label_width, look, text, rules,
-                opener if position == 0 else None), look))
-
-    story.append(PageBreak())
-    key = Topic("answer-key", labels["answer_key"])
-    text.where = "the booklet style"
-    story += [_Anchor("answer-key", labels["answer_key"], 0,
-                      functools.partial(doc.topic_begins, len(bank.topics), key)),
-              _Para(text.xml(labels["answer_key"], bold=True), sub), _Gap(2),
-              _Para(text.xml(labels["answer_key_note"]), styles["meta"]), _Gap(space["between_questions"])]
-    key_width = pdfmetrics.stringWidth(look.labels["question"].format(number=len(bank.questions)) + "   ",
-                                       look.body.bold, look.size["body"])
-    key_style = ParagraphStyle("answer-key", parent=styles["body"], leftIndent=key_width, bulletIndent=0,
-                               bulletFontName=look.body.bold, bulletColor=look.color["accent"])
-    number = 0
-    for index, topic, questions in sections:
-        for position, question in enumerate(questions):
-            number += 1
-            story.append(_Group(functools.partial(
-                _key_entry, question, number, topic if position == 0 else None, key_width, key_style, look,
-                text), look))
-    return story
-
-
-
-
-def _worksheet_question(question: Question, number: int, label_width: float, look: _Look, text: _Text,
-                        rules: Callable[..., _Rules], opener: Callable[[], list[Flowable]] | None
-                        ) -> list[Flowable]:
-    """A question as the booklet heads it, then ruled lines to answer on."""
-    blocks: list[Flowable] = opener() if opener else []
-    heading, rest = _question_heading(question, number, label_width, look, text)
-    blocks += heading
-    if rest:
-        blocks += [_Gap(look.space["paragraph"]),
-                   *_render(rest, look, text, look.styles["body"], label_width)]
-    return blocks + [rules(indent=label_width), _Gap(look.space["between_questions"])]
-
-
-def _key_entry(question: Question, number: int, topic: Topic | None, width: float, style: ParagraphStyle,
-               look: _Look, text: _Text) -> list[Flowable]:
-    """One answer in the key: its number, the short answer; the topic's label before its first."""
-    blocks: list[Flowable] = []
-    if topic is not None:
-        text.where = f"topic '{topic.id}'"
-        label = _Label(text.runs(markup.plain(topic.name).upper(), look.body_chain), look)
-        blocks += [_Gap(look.space["before_label"]), label, _Gap(look.space["after_label"] + 2)]
-    text.where = f"question '{question.id}'"
-    parsed = markup.parse(question.answer)
-    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
-    blocks.append(_Para(text.spans(first) or "&#160;", style,
-                        bulletText=look.labels["question"].format(number=number)))
-    if rest:
-        blocks += [_Gap(look.space["paragraph"]), *_render(rest, look, text, look.styles["body"], width)]
-    return blocks + [_Gap(look.space["paragraph"] * 1.6)]

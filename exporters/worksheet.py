@@ -1,0 +1,136 @@
+"""A practice worksheet: the questions numbered as in the booklet, ruled room to answer under
+each, then an answer key of the short answers from a new page."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import BinaryIO
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Flowable, PageBreak
+
+from deckbook import markup
+from deckbook.bank import Bank, Question, Topic
+from deckbook.exporters.base import Written
+from deckbook.pdfkit.book import Book, label_width, question_heading, topic_opener, write_book
+from deckbook.pdfkit.flowables import Anchor, Gap, Group, Label, Para, Rules, render
+from deckbook.pdfkit.internals import binary_streams
+from deckbook.pdfkit.look import Look, length, parse_page_size, style_or_default
+from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, inline, runs_width
+
+NAME, SUFFIX = "worksheet", ".pdf"
+
+
+def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", style: dict | None = None) -> Written:
+    """Write *bank* as a practice worksheet to *out*, on *page_size* paper in *style* (a checked
+    style; the default styles/booklet.toml when None)."""
+    style = style_or_default(style)
+    look = Look(style, parse_page_size(page_size))
+    with binary_streams():
+        text, doc = write_book(bank, out, look, functools.partial(_story, style["worksheet"]))
+    return Written(text.warnings, {"pages": doc.page})
+
+
+class _Fields(Flowable):
+    """'NAME ________  DATE ______': labels in small spaced capitals, each with a line to write on."""
+
+    def __init__(self, fields: list[tuple[Runs, float]], look: Look) -> None:
+        super().__init__()
+        self.fields, self.look = fields, look  # (label, share of the width)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width, self.height = availWidth, self.look.size["label"] * 3
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canv, look = self.canv, self.look
+        size, tracking = look.size["label"], look.space["label_tracking"]
+        x = 0.0
+        for runs, share in self.fields:
+            end = x + share * self.width
+            draw_runs(canv, x, 2, runs, size, tracking, look.color["muted"], bold=True)
+            start = x + runs_width(runs, size, tracking, True) + size
+            canv.saveState()
+            canv.setStrokeColor(look.color["rule"])
+            canv.setLineWidth(0.6)
+            canv.line(start, 0, end - size * 2, 0)
+            canv.restoreState()
+            x = end
+
+
+def _story(settings: dict, bank: Bank, look: Look, text: Text, doc: Book) -> list[Flowable]:
+    """A title block with room for a name, the questions by topic with ruled room under each,
+    then the answer key from a new page; *settings* is the style's [worksheet] table."""
+    labels, styles, space = settings["labels"], look.styles, look.space
+    sub = ParagraphStyle("worksheet-topic", parent=styles["topic"], fontSize=look.size["heading"] * 1.35,
+                         leading=look.size["heading"] * 1.7)
+    rules = functools.partial(Rules, int(settings["lines"]), length(settings["line_spacing"]),
+                              line_width=length(settings["line_width"]), color=look.color["rule"])
+    with text.at(Place.bank(bank, "title")):
+        title = text.spans(inline(bank.title), bold=True, size=look.size["topic"])
+    story: list[Flowable] = [Para(title, styles["topic"]), Gap(4)]
+    meta = " · ".join((labels["title"], look.plural("questions", len(bank.questions)),
+                       look.plural("topics", len(bank.topics))))
+    with text.at(Place.style("worksheet.labels.title")):
+        meta_xml = text.xml(meta)
+    fields = [(text.style_runs("worksheet.labels.name", labels["name"].upper()), 0.66),
+              (text.style_runs("worksheet.labels.date", labels["date"].upper()), 0.34)]
+    story += [Para(meta_xml, styles["meta"]), Gap(space["between_questions"]),
+              _Fields(fields, look), Gap(space["between_questions"])]
+
+    sections = [(index, topic, questions) for index, (topic, questions) in enumerate(bank.sections())
+                if questions]
+    width = label_width(bank, look, look.size["heading"])
+    for index, topic, questions in sections:
+        opener = functools.partial(topic_opener, index, topic, questions, look, text, doc, sub, (1.0, 0.6))
+        for position, question in enumerate(questions):
+            story.append(Group(functools.partial(
+                _question, question, width, look, text, rules, opener if position == 0 else None), look))
+
+    story.append(PageBreak())
+    key = Topic("answer-key", labels["answer_key"])
+    with text.at(Place.style("worksheet.labels.answer_key")):
+        key_title = text.xml(labels["answer_key"], bold=True)
+    with text.at(Place.style("worksheet.labels.answer_key_note")):
+        key_note = text.xml(labels["answer_key_note"])
+    story += [Anchor("answer-key", labels["answer_key"], 0,
+                     functools.partial(doc.topic_begins, len(bank.topics), key)),
+              Para(key_title, sub), Gap(2), Para(key_note, styles["meta"]), Gap(space["between_questions"])]
+    key_width = label_width(bank, look, look.size["body"], "   ")
+    key_style = ParagraphStyle("answer-key", parent=styles["body"], leftIndent=key_width, bulletIndent=0,
+                               bulletFontName=look.body.bold, bulletColor=look.color["accent"])
+    for index, topic, questions in sections:
+        for position, question in enumerate(questions):
+            entry = functools.partial(_key_entry, question, topic if position == 0 else None, key_width,
+                                      key_style, look, text)
+            story.append(Group(entry, look))
+    return story
+
+
+def _question(question: Question, label_width: float, look: Look, text: Text, rules: Callable[..., Rules],
+              opener: Callable[[], list[Flowable]] | None) -> list[Flowable]:
+    """A question as the booklet heads it, then ruled lines to answer on."""
+    blocks: list[Flowable] = opener() if opener else []
+    heading, rest = question_heading(question, label_width, look, text)
+    blocks += heading
+    if rest:
+        blocks += [Gap(look.space["paragraph"]), *render(rest, look, text, look.styles["body"], label_width)]
+    return blocks + [rules(indent=label_width), Gap(look.space["between_questions"])]
+
+
+def _key_entry(question: Question, topic: Topic | None, width: float, style: ParagraphStyle, look: Look,
+               text: Text) -> list[Flowable]:
+    """One answer in the key: its number, the short answer; the topic's label before its first."""
+    blocks: list[Flowable] = []
+    if topic is not None:
+        with text.at(Place.topic(topic)):
+            label = Label(text.runs(markup.plain(topic.name).upper(), look.body_chain), look)
+        blocks += [Gap(look.space["before_label"]), label, Gap(look.space["after_label"] + 2)]
+    text.where = Place.question(question)
+    parsed = markup.parse(question.answer)
+    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
+    blocks.append(Para(text.spans(first) or "&#160;", style, bulletText=look.question_label(question.number)))
+    if rest:
+        blocks += [Gap(look.space["paragraph"]), *render(rest, look, text, look.styles["body"], width)]
+    return blocks + [Gap(look.space["paragraph"] * 1.6)]
