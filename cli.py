@@ -13,36 +13,61 @@ if not __package__:  # `python cli.py` in a checkout: run this folder as the dec
         "deckbook", _HERE / "__init__.py", submodule_search_locations=[str(_HERE)])
     sys.modules["deckbook"] = importlib.util.module_from_spec(_SPEC)
     _SPEC.loader.exec_module(sys.modules["deckbook"])
-    sys.exit(importlib.import_module("deckbook.cli").main())
+    sys.exit(importlib.import_module("deckbook.__main__").main())
 
 import json  # noqa: E402  (after the checkout bootstrap above)
 import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import click  # noqa: E402
 
-from deckbook import __version__, exporters, release  # noqa: E402
+from deckbook import Terminated, __version__, exporters, release  # noqa: E402
 from deckbook import bank as bank_module  # noqa: E402
 from deckbook.bank import Bank, BankError  # noqa: E402
-from deckbook.exporters.base import ExportError  # noqa: E402
+from deckbook.diagnostics import Diagnostic, InputError  # noqa: E402
+from deckbook.exporters.base import ExportError, Job  # noqa: E402
 
-_BANK = click.argument(
-    "bank_file", metavar="[BANK]", default="questions.yaml",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
-)
+PROJECT_FILE = "deckbook.toml"
+LAYOUTS = ("booklet", "cards", "worksheet")  # the PDF exporters, by `pdf --layout`
+
+_BANK = click.argument("bank_file", metavar="[BANK]", required=False,
+                       type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+_CONFIG = click.option(
+    "--config", "config_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+    help=f"The project file (default: {PROJECT_FILE} in BANK's folder, if there is one).")
 _PAGE_SIZE = click.option(
-    "--page-size", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
-    help="Paper size of the booklet.",
-)
+    "--page-size", type=click.Choice(["a4", "letter"], case_sensitive=False), default=None,
+    help="Paper size of the PDFs: a4 (the default) or letter; overrides the project file.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Deckbook(click.Group):
+    """The command group, with deckbook's exit statuses: 130 after Ctrl-C and 143 after SIGTERM
+    (temporary files removed, earlier artifacts left as they were), never a traceback for either."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            status = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt) as exc:
+            click.echo("Aborted!", err=True)
+            sys.exit(143 if isinstance(exc.__cause__ or exc, Terminated) else 130)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+@click.group(cls=_Deckbook, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="deckbook")
 def cli() -> None:
-    """Build an Anki deck and a PDF study booklet from one YAML question bank.
+    """Build an Anki deck, a PDF study booklet, flashcards and a worksheet from one YAML
+    question bank.
 
-    BANK is a questions.yaml file (default: ./questions.yaml; '-' reads standard input).
+    BANK is a questions.yaml file (default: the project file's bank, else ./questions.yaml;
+    '-' reads standard input). A deckbook.toml beside the bank says what to publish.
 
     \b
     Example:
@@ -53,21 +78,19 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("bank_files", metavar="[BANK]...", nargs=-1,
-                type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+                type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 def validate(bank_files: tuple[Path, ...]) -> None:
-    """Check each BANK and print a summary, or every problem with FILE:LINE:COL.
+    """Check each BANK, and the deckbook.toml beside it, and print a summary, or every problem
+    with FILE:LINE:COL.
 
     \b
     Example:
         deckbook validate questions.yaml
         cat questions.yaml | deckbook validate -
     """
-    if not bank_files:
-        bank_files = (click.Path(exists=True, dir_okay=False, path_type=Path)
-                      .convert("questions.yaml", None, click.get_current_context()),)
     failed = False
-    for bank_file in bank_files:
-        bank = _load(bank_file)
+    for bank_file in bank_files or (None,):
+        project, bank = _load_inputs(bank_file, None)
         if bank is None:
             failed = True
             continue
@@ -80,58 +103,79 @@ def validate(bank_files: tuple[Path, ...]) -> None:
 
 @cli.command()
 @_BANK
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="dist",
-              show_default=True, help="Folder for the artifacts; created if missing.")
+@_CONFIG
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the artifacts; created if missing (default: the project file's "
+                   "'out', else dist).")
 @_PAGE_SIZE
 @click.option("--check", is_flag=True,
               help="Fail on any warning, of the bank or an exporter, and then write nothing (for CI gates).")
-def build(bank_file: Path, out_dir: Path, page_size: str, check: bool) -> None:
-    """Check BANK, then write every artifact into --out: all of them, or none.
+def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None, page_size: str | None,
+          check: bool) -> None:
+    """Check BANK and its project file, then write every artifact into --out: all of them, or
+    none.
 
-    Writes OUT/<slug>.apkg and OUT/<slug>.pdf, where <slug> comes from the bank's title,
-    with OUT/SHA256SUMS and OUT/manifest.json (counts, pages, sizes, checksums, version),
-    and prints each file's path, size and SHA-256.
+    Writes what deckbook.toml declares (without one: OUT/<slug>.apkg and OUT/<slug>.pdf,
+    where <slug> comes from the bank's title), with OUT/SHA256SUMS and OUT/manifest.json
+    (counts, pages, sizes, checksums, version), and prints each file's path, size and SHA-256.
 
     \b
     Example:
         deckbook build questions.yaml --out dist
+        deckbook build --config deckbook.toml
         SOURCE_DATE_EPOCH=1700000000 deckbook build --page-size letter
     """
-    bank = _load_or_exit(bank_file)
-    targets = {name: out_dir / f"{bank.slug}{module.SUFFIX}" for name, module in exporters.EXPORTERS.items()}
-    _export(bank, targets, {"pdf": {"page_size": page_size}}, strict=check,
-            extras=lambda artifacts: release.files(bank, artifacts, __version__))
+    project, bank = _load_inputs(bank_file, config_file, explicit_config=config_file is not None)
+    if bank is None:
+        sys.exit(1)
+    if out_dir is None:  # the project's out, else dist beside the project file, else ./dist
+        out_dir = project.out or project.path.parent / "dist" if project is not None else Path("dist")
+    out = out_dir
+    other = release.foreign_artifacts(bank, out)
+    if other:
+        click.echo(f"error: {other}; nothing was written", err=True)
+        sys.exit(1)
+    jobs = _project_jobs(project, bank, out, page_size)
+    _export(bank, jobs, strict=check, extras=lambda artifacts: release.files(bank, artifacts, __version__))
 
 
 @cli.command()
 @_BANK
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              callback=lambda ctx, param, value: _suffix(value, ".apkg", "anki"),
               help="The .apkg file to write.")
-def anki(bank_file: Path, output: Path) -> None:
+def anki(bank_file: Path | None, output: Path) -> None:
     """Check BANK, then write its Anki deck: one subdeck per topic.
 
     \b
     Example:
         deckbook anki questions.yaml -o interview.apkg
     """
-    _export(_load_or_exit(bank_file), {"apkg": output}, {})
+    _, bank = _load_inputs(bank_file, None, with_project=False)
+    if bank is None:
+        sys.exit(1)
+    _export(bank, [Job("apkg", bank, output)])
 
 
 @cli.command()
 @_BANK
+@_CONFIG
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              callback=lambda ctx, param, value: _suffix(value, ".pdf", "pdf"),
               help="The .pdf file to write.")
 @_PAGE_SIZE
-@click.option("--layout", type=click.Choice(["booklet", "cards", "worksheet"]), default="booklet",
+@click.option("--layout", type=click.Choice(LAYOUTS, case_sensitive=False), default="booklet",
               show_default=True,
               help="booklet: the study booklet; cards: flashcard sheets to print double-sided and cut; "
                    "worksheet: questions with room to write, then an answer key.")
 @click.option("--grid", metavar="COLSxROWS", default=None, callback=lambda ctx, param, value: _grid(value),
-              help="Cards per sheet for --layout cards, e.g. 2x4 (default from styles/booklet.toml).")
-@click.option("--flip", type=click.Choice(["long-edge", "short-edge"]), default="long-edge",
-              show_default=True, help="How the printer turns the sheet for --layout cards.")
-def pdf(bank_file: Path, output: Path, page_size: str, layout: str, grid: str | None, flip: str) -> None:
-    """Check BANK, then write its printable study booklet, flashcard sheets or worksheet.
+              help="Cards per sheet for --layout cards, e.g. 2x4 (default from the style).")
+@click.option("--flip", type=click.Choice(["long-edge", "short-edge"], case_sensitive=False),
+              default="long-edge", show_default=True, help="How the printer turns the sheet for --layout cards.")
+def pdf(bank_file: Path | None, config_file: Path | None, output: Path, page_size: str | None, layout: str,
+        grid: str | None, flip: str) -> None:
+    """Check BANK, then write its printable study booklet, flashcard sheets or worksheet, in the
+    style of the project file's [style] when there is one.
 
     \b
     Example:
@@ -139,16 +183,17 @@ def pdf(bank_file: Path, output: Path, page_size: str, layout: str, grid: str | 
         deckbook pdf questions.yaml -o cards.pdf --layout cards --grid 2x4 --flip short-edge
         deckbook pdf questions.yaml -o worksheet.pdf --layout worksheet
     """
-    options: dict[str, object] = {"page_size": page_size}
-    if layout != "booklet":
-        options["layout"] = layout
-    if layout == "cards":
-        options["flip"] = flip
-        if grid is not None:
-            options["grid"] = grid
-    elif grid is not None or flip != "long-edge":
+    if layout != "cards" and (grid is not None or flip != "long-edge"):
         raise click.UsageError("--grid and --flip are for --layout cards")
-    _export(_load_or_exit(bank_file), {"pdf": output}, {"pdf": options})
+    project, bank = _load_inputs(bank_file, config_file, explicit_config=config_file is not None)
+    if bank is None:
+        sys.exit(1)
+    options: dict[str, object] = {"page_size": page_size or "a4"}
+    if project is not None:
+        options["style"] = project.style
+    if layout == "cards":
+        options.update(flip=flip, grid=grid)
+    _export(bank, [Job(layout, bank, output, options)])
 
 
 @cli.command()
@@ -162,46 +207,97 @@ def schema() -> None:
     click.echo(json.dumps(bank_module.json_schema(), indent=2, ensure_ascii=False))
 
 
-def _load_or_exit(bank_file: Path) -> Bank:
-    """The valid bank, its warnings printed; or every problem printed and exit status 1."""
-    bank = _load(bank_file)
-    if bank is None:
-        sys.exit(1)
-    return bank
+def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_config: bool = False,
+                 with_project: bool = True) -> tuple[Any, Bank | None]:
+    """The project file (or None) and the valid bank, every warning printed; or every problem
+    of both printed and the bank None. BANK defaults to the project's bank, else ./questions.yaml;
+    the project file to deckbook.toml beside the bank (none for standard input)."""
+    from deckbook import project as project_module  # a bank-only command need not load its parser
 
-
-def _load(bank_file: Path) -> Bank | None:
-    """The valid bank with its warnings printed, or None with every problem printed."""
+    problems: list[Diagnostic] = []
+    project = None
+    if with_project:
+        if config_file is None and str(bank_file) != "-":
+            beside = (bank_file.parent if bank_file is not None else Path()) / PROJECT_FILE
+            config_file = beside if beside.is_file() else None
+        if config_file is not None:
+            _must_exist(config_file, "--config" if explicit_config else PROJECT_FILE)
+            try:
+                project = project_module.load_project(config_file)
+            except InputError as exc:
+                problems += exc.problems
+    if bank_file is None:
+        bank_file = (project.bank or project.path.parent / "questions.yaml" if project is not None
+                     else Path("questions.yaml"))
+    _must_exist(bank_file, "BANK")
+    bank = None
     try:
         if str(bank_file) == "-":
             bank = bank_module.load_bank(None, sys.stdin.buffer.read())
         else:
             bank = bank_module.load_bank(bank_file)
     except BankError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        return None
+        problems += exc.problems
     except OSError as exc:
         raise click.FileError(str(bank_file), exc.strerror) from exc
+    if bank is not None and project is not None:
+        problems += project.check(bank)
+    for problem in sorted(problems):
+        click.echo(str(problem), err=True)
+    if problems:
+        return project, None
+    assert bank is not None
     for warning in bank.warnings:
         click.echo(str(warning), err=True)
-    return bank
+    return project, bank
 
 
-def _export(bank: Bank, targets: dict[str, Path], options: dict[str, dict[str, object]],
-            **build_options: Any) -> None:
-    """Run the exporters for *targets*, then print what was written; exit 1 if it failed."""
+def _must_exist(path: Path, name: str) -> None:
+    if str(path) != "-" and not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise click.BadParameter(f"{str(path)!r} {what}.", param_hint=f"'{name}'")
+
+
+def _project_jobs(project: Any, bank: Bank, out: Path, page_size: str | None) -> list[Job]:
+    """The artifacts to write: the project's, or the deck and the booklet."""
+    if project is None:
+        options = {"page_size": page_size} if page_size else {}
+        return [Job("apkg", bank, out / f"{bank.slug}{exporters.EXPORTERS['apkg'].SUFFIX}"),
+                Job("booklet", bank, out / f"{bank.slug}{exporters.EXPORTERS['booklet'].SUFFIX}", options)]
+    jobs = []
+    for spec in project.artifacts:
+        module = exporters.EXPORTERS[spec.format]
+        options = dict(spec.options)
+        if spec.format != "apkg":
+            options["style"] = project.style
+            if page_size:
+                options["page_size"] = page_size
+        selected = bank.select(spec.selection.topics, spec.selection.tags, spec.selection.difficulty)
+        jobs.append(Job(spec.format, selected, out / f"{spec.file_name(bank)}{module.SUFFIX}", options))
+    return jobs
+
+
+def _export(bank: Bank, jobs: list[Job], **build_options: Any) -> None:
+    """Run the exporters for *jobs*, then print what was written; exit 1 if it failed."""
     try:
-        written, warnings = exporters.build(bank, targets, options, **build_options)
+        written, warnings = exporters.build(bank, jobs, **build_options)
     except ExportError as exc:
         for warning in exc.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(str(warning), err=True)
         click.echo(f"error: {exc}; nothing was written", err=True)
         sys.exit(1)
     for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(str(warning), err=True)
     for artifact in written:
         click.echo(f"wrote {artifact.path}  {artifact.size:,} bytes  sha256 {artifact.sha256}")
+
+
+def _suffix(path: Path, suffix: str, command: str) -> Path:
+    """*path*, if it ends in *suffix*: a deck is not a .pdf, a booklet not an .apkg."""
+    if path.suffix.lower() != suffix:
+        raise click.BadParameter(f"{str(path)!r} does not end in {suffix}; deckbook {command} writes "
+                                 f"{suffix} files: try {str(path.with_suffix(suffix))!r}")
+    return path
 
 
 def _grid(value: str | None) -> str | None:
@@ -216,8 +312,3 @@ def _grid(value: str | None) -> str | None:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def main() -> None:
-    """The ``deckbook`` command's entry point."""
-    cli(prog_name="deckbook")

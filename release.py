@@ -21,6 +21,7 @@ def files(bank: Bank, artifacts: list[Artifact], version: str) -> dict[Path, byt
         "deckbook": version,
         "bank": {
             "title": bank.title,
+            "namespace": bank.namespace,
             "file": Path(bank.source).name,
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(bank.modified)),
             "questions": len(bank.questions),
@@ -32,3 +33,21 @@ def files(bank: Bank, artifacts: list[Artifact], version: str) -> dict[Path, byt
     }
     return {folder / SUMS: sums.encode(),
             folder / MANIFEST: (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()}
+
+
+def foreign_artifacts(bank: Bank, folder: Path) -> str | None:
+    """Why *folder* must not take *bank*'s build, or None: it holds artifacts another bank
+    published there, which a new SHA256SUMS would silently stop listing."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        owner = manifest["bank"]
+        listed = [entry["file"] for entry in manifest["artifacts"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no manifest, or not one of ours: nothing listed to lose
+    same = owner.get("namespace", owner.get("title")) == bank.namespace or owner.get("title") == bank.title
+    present = [name for name in listed if isinstance(name, str) and (folder / name).is_file()]
+    if same or not present:
+        return None
+    return (f"{folder} holds the artifacts of another bank, '{owner.get('title')}' "
+            f"({', '.join(present[:3])}{' and more' if len(present) > 3 else ''}), which its "
+            f"{SUMS} lists; build into another --out folder, or remove them first")

@@ -78,13 +78,30 @@ def test_the_release_workflow_builds_on_tags_and_attaches_artifacts_and_checksum
     assert workflow[True] == {"push": {"tags": ["v*"]}}  # YAML 1.1 reads the key 'on' as True
     script = "\n".join(step.get("run", "") for step in workflow["jobs"]["release"]["steps"])
     assert 'SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"' in script
-    assert "dist/*.apkg dist/*.pdf dist/SHA256SUMS" in script
+    attached = re.search(r"dist/\*\.apkg dist/\*\.pdf dist/SHA256SUMS dist/manifest\.json", script)
+    assert attached
+    assert "deckbook build --config deckbook.toml --out dist" in script
+
+
+def test_the_release_attaches_all_four_artifacts_of_the_project_file(tmp_path):
+    """The release's build line, run in a copy of the repository: its globs take every artifact."""
+    repo = _copy(tmp_path / "repo")
+    shutil.copy(ROOT / "deckbook.toml", repo / "deckbook.toml")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["bash", "-e", "-c", "deckbook build --config deckbook.toml --out dist"], cwd=repo, env=env,
+                   check=True, capture_output=True)
+    globbed = sorted({path.name for pattern in ("*.apkg", "*.pdf", "SHA256SUMS", "manifest.json")
+                      for path in (repo / "dist").glob(pattern)})
+    slug = "interview-questions-model-answers"
+    assert globbed == ["SHA256SUMS", f"{slug}-cards.pdf", f"{slug}-worksheet.pdf", f"{slug}.apkg", f"{slug}.pdf",
+                       "manifest.json"]
 
 
 def test_the_composite_actions_build_step_runs_as_github_would(tmp_path):
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     step = next(step for step in action["runs"]["steps"] if step.get("id") == "build")
     repo = _copy(tmp_path / "repo")
+    shutil.copy(ROOT / "deckbook.toml", repo / "deckbook.toml")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(repo)]
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "."], check=True)
@@ -92,11 +109,15 @@ def test_the_composite_actions_build_step_runs_as_github_would(tmp_path):
                    env={**os.environ, "GIT_COMMITTER_DATE": "@1700000000"})
     outputs = tmp_path / "github_output"
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "GITHUB_OUTPUT": str(outputs),
-           "BANK": "questions.yaml", "OUT": "out", "PAGE_SIZE": "letter", "CHECK": "true"}
+           "CONFIG": "deckbook.toml", "BANK": "", "OUT": "out", "PAGE_SIZE": "Letter", "CHECK": "true",
+           "RUNNER_TEMP": str(tmp_path)}
     env.pop("SOURCE_DATE_EPOCH")
     subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, check=True, capture_output=True)
     slug = "interview-questions-model-answers"
-    assert outputs.read_text().splitlines() == [f"apkg=out/{slug}.apkg", f"pdf=out/{slug}.pdf"]
+    artifacts = [f"out/{slug}.apkg", f"out/{slug}.pdf", f"out/{slug}-cards.pdf", f"out/{slug}-worksheet.pdf",
+                 "out/SHA256SUMS", "out/manifest.json"]
+    assert outputs.read_text().splitlines() == [f"apkg=out/{slug}.apkg", f"pdf=out/{slug}.pdf",
+                                                 "files<<DECKBOOK_EOF", *artifacts, "DECKBOOK_EOF"]
     assert b'"date": "2023-11-14T22:13:20Z"' in (repo / "out" / "manifest.json").read_bytes()
     declared = set(action["inputs"])
     used = set(re.findall(r"inputs\.([\w-]+)", (ROOT / "action.yml").read_text()))
