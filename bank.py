@@ -392,7 +392,7 @@ class _Checker:
             deck=deck,
             namespace=texts.get("namespace") or deck,
             topics=tuple(topics),
-            questions=_numbered(topics, questions),
+            questions=tuple(questions),
             modified=modified,
             source=self.path,
             warnings=tuple(sorted(self.warnings)),
@@ -439,8 +439,9 @@ class _Checker:
         texts: dict[str, tuple[str, int]] = {}
         result: list[Question] = []
         used_topics: set[str] = set()
+        numbers = _booklet_numbers(node.value, topic_ids)
         for number, item in enumerate(node.value, 1):
-            question = self.question(item, number, topic_ids)
+            question = self.question(item, number, topic_ids, numbers[number - 1])
             if question is None:
                 continue
             id_node = self.mapping_value(item, "id")
@@ -467,7 +468,8 @@ class _Checker:
     def mapping_value(node: yaml.MappingNode, key: str) -> yaml.Node:
         return next(value for k, value in node.value if k.value == key)
 
-    def question(self, node: yaml.Node, number: int, topic_ids: dict[str, None]) -> Question | None:
+    def question(self, node: yaml.Node, number: int, topic_ids: dict[str, None], booklet_number: int = 0
+                 ) -> Question | None:
         what = f"question {number}"
         entries = self.mapping(node, what, QUESTION_KEYS)
         if not entries:
@@ -513,6 +515,7 @@ class _Checker:
             explanation=values.get("explanation"), example=values.get("example"),
             mistakes=mistakes or (), story=values.get("story"), tags=tags or (),
             difficulty=difficulty, line=node.start_mark.line + 1, column=node.start_mark.column + 1,
+            number=booklet_number,
         )
 
     def mistakes(self, node: yaml.Node, what: str) -> tuple[str, ...]:
@@ -541,15 +544,28 @@ class _Checker:
         return tuple(tags)
 
 
-def _numbered(topics: list[Topic], questions: list[Question]) -> tuple[Question, ...]:
-    """*questions* in bank order, each with its number in booklet order: topics, then bank order."""
-    by_topic: dict[str, list[int]] = {topic.id: [] for topic in topics}
-    for index, question in enumerate(questions):
-        by_topic[question.topic].append(index)
-    numbers = [0] * len(questions)
-    for number, index in enumerate((index for indices in by_topic.values() for index in indices), 1):
-        numbers[index] = number
-    return tuple(replace(question, number=number) for question, number in zip(questions, numbers))
+def _booklet_numbers(items: list[yaml.Node], topic_ids: dict[str, None]) -> list[int]:
+    """Each question's number in booklet order (declared topics, then bank order), read off the
+    nodes before any question is built; 0 for an item without a declared topic (an error)."""
+    topics = [next((value.value for key, value in item.value
+                    if key.value == "topic" and isinstance(value, yaml.ScalarNode)), None)
+              if isinstance(item, yaml.MappingNode) else None for item in items]
+    counts = dict.fromkeys(topic_ids, 0)
+    for topic in topics:
+        if topic in counts:
+            counts[topic] += 1
+    next_number, total = {}, 1
+    for topic, count in counts.items():
+        next_number[topic] = total
+        total += count
+    numbers = []
+    for topic in topics:
+        if topic in next_number:
+            numbers.append(next_number[topic])
+            next_number[topic] += 1
+        else:
+            numbers.append(0)
+    return numbers
 
 
 def iter_texts(bank: Bank) -> Iterator[tuple[Question, str, str]]:

@@ -17,7 +17,6 @@ if not __package__:  # `python cli.py` in a checkout: run this folder as the dec
 
 import json  # noqa: E402  (after the checkout bootstrap above)
 import sys  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -90,7 +89,7 @@ def validate(bank_files: tuple[Path, ...]) -> None:
     """
     failed = False
     for bank_file in bank_files or (None,):
-        project, bank = _load_inputs(bank_file, None)
+        _, bank, _ = _load_inputs(bank_file, None)
         if bank is None:
             failed = True
             continue
@@ -125,7 +124,7 @@ def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None
         deckbook build --config deckbook.toml
         SOURCE_DATE_EPOCH=1700000000 deckbook build --page-size letter
     """
-    project, bank = _load_inputs(bank_file, config_file, explicit_config=config_file is not None)
+    project, bank, style = _load_inputs(bank_file, config_file, explicit_config=config_file is not None)
     if bank is None:
         sys.exit(1)
     if out_dir is None:  # the project's out, else dist beside the project file, else ./dist
@@ -135,7 +134,10 @@ def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None
     if other:
         click.echo(f"error: {other}; nothing was written", err=True)
         sys.exit(1)
-    jobs = _project_jobs(project, bank, out, page_size)
+    from deckbook import project as project_module
+
+    artifacts = project.artifacts if project is not None else project_module.DEFAULT_ARTIFACTS
+    jobs = project_module.jobs(artifacts, bank, style=style, out=out, page_size=page_size)
     _export(bank, jobs, strict=check, extras=lambda artifacts: release.files(bank, artifacts, __version__))
 
 
@@ -151,7 +153,7 @@ def anki(bank_file: Path | None, output: Path) -> None:
     Example:
         deckbook anki questions.yaml -o interview.apkg
     """
-    _, bank = _load_inputs(bank_file, None, with_project=False)
+    _, bank, _ = _load_inputs(bank_file, None, with_project=False)
     if bank is None:
         sys.exit(1)
     _export(bank, [Job("apkg", bank, output)])
@@ -185,12 +187,10 @@ def pdf(bank_file: Path | None, config_file: Path | None, output: Path, page_siz
     """
     if layout != "cards" and (grid is not None or flip != "long-edge"):
         raise click.UsageError("--grid and --flip are for --layout cards")
-    project, bank = _load_inputs(bank_file, config_file, explicit_config=config_file is not None)
+    project, bank, style = _load_inputs(bank_file, config_file, explicit_config=config_file is not None)
     if bank is None:
         sys.exit(1)
-    options: dict[str, object] = {"page_size": page_size or "a4"}
-    if project is not None:
-        options["style"] = project.style
+    options: dict[str, object] = {"page_size": page_size or "a4", "style": style}
     if layout == "cards":
         options.update(flip=flip, grid=grid)
     _export(bank, [Job(layout, bank, output, options)])
@@ -208,14 +208,17 @@ def schema() -> None:
 
 
 def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_config: bool = False,
-                 with_project: bool = True) -> tuple[Any, Bank | None]:
-    """The project file (or None) and the valid bank, every warning printed; or every problem
-    of both printed and the bank None. BANK defaults to the project's bank, else ./questions.yaml;
-    the project file to deckbook.toml beside the bank (none for standard input)."""
+                 with_project: bool = True) -> tuple[Any, Bank | None, dict]:
+    """The project file (or None), the valid bank and the checked booklet style (the project's,
+    else styles/booklet.toml), every warning printed; or every problem of all three printed and
+    the bank None. BANK defaults to the project's bank, else ./questions.yaml; the project file
+    to deckbook.toml beside the bank (none for standard input)."""
     from deckbook import project as project_module  # a bank-only command need not load its parser
+    from deckbook.pdfkit import style as style_module
 
     problems: list[Diagnostic] = []
     project = None
+    style: dict = {}
     if with_project:
         if config_file is None and str(bank_file) != "-":
             beside = (bank_file.parent if bank_file is not None else Path()) / PROJECT_FILE
@@ -224,7 +227,13 @@ def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_c
             _must_exist(config_file, "--config" if explicit_config else PROJECT_FILE)
             try:
                 project = project_module.load_project(config_file)
+                style = project.style
             except InputError as exc:
+                problems += exc.problems
+        if config_file is None:
+            try:
+                style = style_module.load_style()
+            except InputError as exc:  # the shipped style file, edited in a checkout
                 problems += exc.problems
     if bank_file is None:
         bank_file = (project.bank or project.path.parent / "questions.yaml" if project is not None
@@ -245,36 +254,17 @@ def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_c
     for problem in sorted(problems):
         click.echo(str(problem), err=True)
     if problems:
-        return project, None
+        return project, None, style
     assert bank is not None
     for warning in bank.warnings:
         click.echo(str(warning), err=True)
-    return project, bank
+    return project, bank, style
 
 
 def _must_exist(path: Path, name: str) -> None:
     if str(path) != "-" and not path.is_file():
         what = "is a folder" if path.is_dir() else "does not exist"
         raise click.BadParameter(f"{str(path)!r} {what}.", param_hint=f"'{name}'")
-
-
-def _project_jobs(project: Any, bank: Bank, out: Path, page_size: str | None) -> list[Job]:
-    """The artifacts to write: the project's, or the deck and the booklet."""
-    if project is None:
-        options = {"page_size": page_size} if page_size else {}
-        return [Job("apkg", bank, out / f"{bank.slug}{exporters.EXPORTERS['apkg'].SUFFIX}"),
-                Job("booklet", bank, out / f"{bank.slug}{exporters.EXPORTERS['booklet'].SUFFIX}", options)]
-    jobs = []
-    for spec in project.artifacts:
-        module = exporters.EXPORTERS[spec.format]
-        options = dict(spec.options)
-        if spec.format != "apkg":
-            options["style"] = project.style
-            if page_size:
-                options["page_size"] = page_size
-        selected = bank.select(spec.selection.topics, spec.selection.tags, spec.selection.difficulty)
-        jobs.append(Job(spec.format, selected, out / f"{spec.file_name(bank)}{module.SUFFIX}", options))
-    return jobs
 
 
 def _export(bank: Bank, jobs: list[Job], **build_options: Any) -> None:

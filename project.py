@@ -15,13 +15,11 @@ from types import MappingProxyType
 
 from deckbook.bank import DIFFICULTIES, Bank
 from deckbook.diagnostics import Diagnostic, InputError, did_you_mean
+from deckbook import exporters
+from deckbook.exporters.base import Job
 from deckbook.pdfkit.style import MAX_GRID, StyleError, load_style, parse_grid
 from deckbook.tomlfile import KeyPath, TomlDocument, TomlError, kind, printable, read_toml
 
-FORMATS = ("apkg", "booklet", "cards", "worksheet")
-SUFFIXES = {"apkg": ".apkg", "booklet": ".pdf", "cards": ".pdf", "worksheet": ".pdf"}
-OPTIONS = {"apkg": (), "booklet": ("page_size",), "cards": ("page_size", "grid", "flip"),
-           "worksheet": ("page_size",)}  # the options each format takes
 PAGE_SIZES = ("a4", "letter")
 FLIPS = ("long-edge", "short-edge")
 SELECTION_KEYS = ("topics", "tags", "difficulty")
@@ -58,7 +56,7 @@ class Selection:
 class ArtifactSpec:
     """One [[artifact]] of the project file: a format, its options, and the questions it holds."""
 
-    format: str  # one of FORMATS
+    format: str  # the name of an exporter in the registry
     name: str | None  # the file name without suffix; None for the default
     options: Mapping[str, str]  # only those written: page_size "a4"/"letter", grid "3x3", flip
     selection: Selection
@@ -69,12 +67,28 @@ class ArtifactSpec:
     @property
     def suffix(self) -> str:
         """The suffix of the file it writes: ".apkg", or ".pdf" for the three PDFs."""
-        return SUFFIXES[self.format]
+        return exporters.EXPORTERS[self.format].SUFFIX
 
     def file_name(self, bank: Bank) -> str:
         """The file name without suffix, as *name* is: *name*, else the bank's slug, followed by
         the format for cards and worksheet ("my-bank-cards"); the exporter adds the suffix."""
         return self.name or (bank.slug if self.format in ("apkg", "booklet") else f"{bank.slug}-{self.format}")
+
+
+def jobs(artifacts: tuple[ArtifactSpec, ...], bank: Bank, *, style: dict, out: Path,
+         page_size: str | None = None) -> list[Job]:
+    """What build writes for *artifacts* into *out*: each its selection of *bank*, file and options;
+    every PDF in *style*, and on *page_size* when given (the command line's --page-size)."""
+    found = []
+    for spec in artifacts:
+        options: dict[str, object] = dict(spec.options)
+        if "page_size" in exporters.EXPORTERS[spec.format].OPTIONS:  # the PDF exporters: paper and style
+            options["style"] = style
+            if page_size:
+                options["page_size"] = page_size
+        found.append(Job(spec.format, spec.selection.apply(bank), out / f"{spec.file_name(bank)}{spec.suffix}",
+                         options))
+    return found
 
 
 DEFAULT_ARTIFACTS = tuple(ArtifactSpec(format=name, name=None, options=MappingProxyType({}),
@@ -271,8 +285,8 @@ class _Checker:
         for key in ("page_size", "grid", "flip"):
             if key not in table:
                 continue
-            if form is not None and key not in OPTIONS[form]:
-                takers = ", ".join(other for other in FORMATS if key in OPTIONS[other])
+            if form is not None and key not in exporters.EXPORTERS[form].OPTIONS:
+                takers = ", ".join(other for other, module in exporters.EXPORTERS.items() if key in module.OPTIONS)
                 self.error(at + (key,), f"{key} is not an option of format '{form}' (artifact {number}); "
                            f"it is for {takers}")
                 continue
@@ -288,15 +302,15 @@ class _Checker:
 
     def format(self, at: KeyPath, table: dict, number: int, *, missing: bool) -> str | None:
         """The format; if it is not given, report so when *missing*."""
-        listed = ", ".join(FORMATS)
+        listed = ", ".join(exporters.EXPORTERS)
         if "format" not in table:
             if missing:
                 self.error(at, f"artifact {number} has no 'format'; give one of {listed}")
             return None
         value = table["format"]
-        if value in FORMATS:
+        if value in exporters.EXPORTERS:
             return value
-        hint = did_you_mean(value, FORMATS) if isinstance(value, str) else ""
+        hint = did_you_mean(value, tuple(exporters.EXPORTERS)) if isinstance(value, str) else ""
         self.error(at + ("format",), f"format of artifact {number} must be one of {listed}, not "
                    f"{_shown(value)}{hint}", at_value=True)
         return None
@@ -316,8 +330,8 @@ class _Checker:
             reason = f"it is longer than {MAX_NAME_CHARS} characters"
         elif value != value.strip():
             reason = "it starts or ends with a space"
-        elif form is not None and value.lower().endswith(SUFFIXES[form]):
-            reason = f"deckbook adds the suffix {SUFFIXES[form]} itself"
+        elif form is not None and value.lower().endswith(exporters.EXPORTERS[form].SUFFIX):
+            reason = f"deckbook adds the suffix {exporters.EXPORTERS[form].SUFFIX} itself"
         if reason:
             shown = value if len(value) <= 60 else value[:59] + "…"
             self.error(at + ("name",), f"name '{shown}' of artifact {number} must be a plain "

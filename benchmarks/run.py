@@ -25,11 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 STAGES = ("validate", "anki", "bare-genanki", "pdf", "bare-reportlab")
+#: Further stages, on request (--stages): the other PDF exporters, and a whole project build
+#: (deckbook.toml with all four artifacts, SHA256SUMS and manifest, through the command line).
+EXTRA_STAGES = ("cards", "worksheet", "project")
+_EXPORTER = {"anki": "apkg", "pdf": "booklet", "cards": "cards", "worksheet": "worksheet"}
 
 
 def _stage(name: str, bank_path: Path, out: Path) -> dict:
     """Run one stage in this process; return its measurements."""
-    if name in ("validate", "anki", "pdf"):
+    if name in ("validate", *_EXPORTER):
         from deckbook import bank as bank_module
         from deckbook import exporters
         from deckbook.exporters.base import Job
@@ -43,9 +47,18 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
     start, cpu_start = time.perf_counter(), time.process_time()
     if name == "validate":
         bank_module.load_bank(bank_path)
-    elif name in ("anki", "pdf"):
+    elif name in _EXPORTER:
         bank = bank_module.load_bank(bank_path)
-        exporters.build(bank, [Job("apkg" if name == "anki" else "booklet", bank, out)])
+        exporters.build(bank, [Job(_EXPORTER[name], bank, out)])
+    elif name == "project":
+        from click.testing import CliRunner
+
+        from deckbook.cli import cli
+        (bank_path.parent / "deckbook.toml").write_text(
+            "".join(f'[[artifact]]\nformat = "{form}"\n' for form in ("apkg", "booklet", "cards", "worksheet")))
+        result = CliRunner().invoke(cli, ["build", str(bank_path), "--out", str(out)])
+        (bank_path.parent / "deckbook.toml").unlink()
+        assert result.exit_code == 0, result.output
     elif name == "bare-genanki":
         data = yaml.load(bank_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         fields = ["question", "answer", "explanation", "example", "mistakes", "story"]
@@ -73,19 +86,20 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     result = {"seconds": seconds, "cpu": cpu,
               "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-              "bytes": out.stat().st_size if out.exists() else 0}
+              "bytes": (sum(path.stat().st_size for path in out.iterdir()) if out.is_dir()
+                        else out.stat().st_size if out.exists() else 0)}
     if out.suffix == ".pdf":
         from pypdf import PdfReader
         result["pages"] = len(PdfReader(out).pages)
     return result
 
 
-def _measure(bank_path: Path, repeat: int, work: Path) -> dict[str, dict]:
+def _measure(bank_path: Path, repeat: int, work: Path, stages: tuple[str, ...]) -> dict[str, dict]:
     """Every stage *repeat* times, taking turns: a machine that slows down slows all stages alike."""
-    runs: dict[str, list[dict]] = {name: [] for name in STAGES}
+    runs: dict[str, list[dict]] = {name: [] for name in stages}
     for run in range(repeat):
-        for name in STAGES:
-            suffix = ".pdf" if name in ("pdf", "bare-reportlab") else ".apkg"
+        for name in stages:
+            suffix = {"anki": ".apkg", "bare-genanki": ".apkg", "validate": ".apkg", "project": ""}.get(name, ".pdf")
             out = work / f"{name}-{run}{suffix}"
             child = subprocess.run([sys.executable, __file__, "--stage", name, str(bank_path), str(out)],
                                    capture_output=True, text=True, check=True,
@@ -105,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[54, 1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stages", nargs="+", choices=STAGES + EXTRA_STAGES, default=list(STAGES))
     parser.add_argument("--stage", nargs=3, metavar=("NAME", "BANK", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
@@ -123,12 +138,12 @@ def main() -> None:
         work = Path(temp)
         for size in args.sizes:
             bank_path = generate.write(size, work / f"bank-{size}.yaml")
-            results = _measure(bank_path, args.repeat, work)
-            for name in STAGES:
+            results = _measure(bank_path, args.repeat, work, tuple(args.stages))
+            for name in args.stages:
                 r = results[name]
                 bare = {"anki": "bare-genanki", "pdf": "bare-reportlab"}.get(name)
                 ratio = (f"{r['seconds'] / results[bare]['seconds']:.2f}x time, "
-                         f"{r['peak_mb'] / results[bare]['peak_mb']:.2f}x memory") if bare else ""
+                         f"{r['peak_mb'] / results[bare]['peak_mb']:.2f}x memory") if bare in results else ""
                 print(f"| {size:,} | {name} | {r['seconds']:.3f} | {r['cpu']:.3f} | {r['peak_mb']:.0f} | "
                       f"{r['pages'] or ''} | "
                       f"{r['bytes'] / 1024:,.0f} KiB | {ratio} |", flush=True)

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import genanki
 
 NAME, SUFFIX = "apkg", ".apkg"
+#: The options of write() that a deckbook.toml [[artifact]] may set for this format.
+OPTIONS: tuple[str, ...] = ()
 
 #: The note type's fields, fixed for good. Anki matches an imported note type to the one
 #: in the collection by id, then by field and template names and count: renaming, adding,

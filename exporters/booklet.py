@@ -21,6 +21,8 @@ from deckbook.pdfkit.look import Look, hex_color, parse_page_size, style_or_defa
 from deckbook.pdfkit.text import Place, Text, inline
 
 NAME, SUFFIX = "booklet", ".pdf"
+#: The options of write() that a deckbook.toml [[artifact]] may set for this format.
+OPTIONS: tuple[str, ...] = ("page_size",)
 _SECTIONS = ("explanation", "example", "mistakes", "story")  # under their labels, after the answer
 
 

@@ -29,6 +29,8 @@ from deckbook.pdfkit.style import parse_grid
 from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, runs_width, shorten
 
 NAME, SUFFIX = "cards", ".pdf"
+#: The options of write() that a deckbook.toml [[artifact]] may set for this format.
+OPTIONS: tuple[str, ...] = ("page_size", "grid", "flip")
 FLIPS = ("long-edge", "short-edge")
 _Placed = list[tuple[Flowable, float]]  # a card face's blocks, each with its laid-out height
 

@@ -20,6 +20,8 @@ from deckbook.pdfkit.look import Look, length, parse_page_size, style_or_default
 from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, inline, runs_width
 
 NAME, SUFFIX = "worksheet", ".pdf"
+#: The options of write() that a deckbook.toml [[artifact]] may set for this format.
+OPTIONS: tuple[str, ...] = ("page_size",)
 
 
 def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", style: dict | None = None) -> Written:

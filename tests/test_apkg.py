@@ -308,6 +308,7 @@ def test_a_changed_field_list_costs_a_note_type_copy_and_stops_updates(runner, m
 
 
 # -- bytes ----------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_two_builds_in_other_processes_time_zones_and_folders_are_byte_identical(tmp_path):
     outputs = []
     for number, zone in enumerate(("UTC", "Pacific/Chatham")):

@@ -27,7 +27,7 @@ def _fake(name, suffix, payload=b"new", error=None):
         if error is not None:
             raise error
         return Written((HELLO,) if name == "apkg" else (), {"things": 3})
-    return SimpleNamespace(NAME=name, SUFFIX=suffix, write=write)
+    return SimpleNamespace(NAME=name, SUFFIX=suffix, OPTIONS=(), write=write)
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def test_a_signal_mid_build_removes_temporary_files_and_keeps_earlier_artifacts(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [0.2, 0.4])
+@pytest.mark.parametrize("delay", [0.1, 0.2])
 def test_ctrl_c_during_start_up_exits_130_without_a_traceback(BUNDLED, tmp_path, delay):
     process = subprocess.Popen([sys.executable, "-m", "deckbook", "build", str(BUNDLED), "--out",
                                 str(tmp_path / "dist")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -153,6 +153,7 @@ def test_every_command_has_help_with_an_example(runner, command):
     assert "    deckbook " in result.stdout
 
 
+@pytest.mark.slow
 def test_cli_py_runs_as_a_script_like_the_installed_command(runner, monkeypatch):
     script = subprocess.run([sys.executable, "cli.py", "validate", "questions.yaml"], cwd=ROOT,
                             capture_output=True, text=True, check=False)

@@ -150,6 +150,7 @@ def test_a_byte_order_mark_and_crlf_line_ends_load_like_plain_utf8():
         assert load_bank(None, data) == plain
 
 
+@pytest.mark.slow
 def test_without_libyaml_deep_nesting_is_an_error_not_a_recursion_traceback(runner, monkeypatch):
     monkeypatch.setattr(bank_module, "_Loader", yaml.SafeLoader)
     result = _validate(runner, b"title: " + b"[" * 5_000 + b"]" * 5_000 + b"\n")
@@ -165,6 +166,7 @@ def _many_questions(count: int) -> bytes:
     return "".join(lines).encode()
 
 
+@pytest.mark.slow
 def test_a_hundred_thousand_questions_load_fine(runner):
     result = _validate(runner, _many_questions(100_000))
     assert result.exit_code == 0, result.stderr[:500]
@@ -235,6 +237,7 @@ def _hang_cases() -> dict[str, tuple[bytes, str, int]]:
     }
 
 
+@pytest.mark.slow
 def test_input_built_to_take_forever_is_checked_in_seconds(tmp_path):
     cases = _hang_cases()
     for name, (data, _, _) in cases.items():
@@ -351,6 +354,7 @@ def collection(tmp_path_factory):
     col.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=_examples(100))
 @given(data=banks())
 def test_every_text_of_an_accepted_bank_shows_as_typed_on_the_anki_card(data, collection, tmp_path_factory):
@@ -381,6 +385,7 @@ def _booklet_text(data: bytes) -> str:
     return squash("".join(page.extract_text() for page in reader.pages)).replace("↪", "")
 
 
+@pytest.mark.slow
 @settings(max_examples=_examples(100))
 @given(data=banks())
 def test_every_text_of_an_accepted_bank_is_in_the_booklet_text(data):
@@ -404,6 +409,7 @@ ANY_TEXT = st.text(ANY_CHARACTER, min_size=1, max_size=30).filter(str.strip)
 ANY_NAME = st.text(ANY_CHARACTER, min_size=1, max_size=12).filter(str.strip)
 
 
+@pytest.mark.slow
 @settings(max_examples=_examples(100))
 @given(data=banks(text=ANY_TEXT, names=ANY_NAME))
 def test_both_exporters_succeed_for_any_bank_the_validator_accepts(data):
@@ -441,6 +447,7 @@ def mutated_banks(draw) -> bytes:
 _DIAGNOSTIC = re.compile(r"<stdin>:[1-9]\d*:[1-9]\d*: error: [^\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
+@pytest.mark.slow
 @settings(max_examples=_examples(1000))
 @given(data=mutated_banks())
 def test_the_loader_raises_nothing_but_bank_error_on_arbitrary_bytes(data):

@@ -29,6 +29,7 @@ def test_the_wheel_holds_one_top_level_package_and_its_metadata(tmp_path):
     assert not any(name.startswith(("deckbook/tests/", "deckbook/benchmarks/")) for name in names)
 
 
+@pytest.mark.slow
 def test_installed_deckbook_is_importable_and_its_modules_are_not_top_level_names(tmp_path):
     probe = ("import importlib.util, deckbook.cli\n"
              "print([name for name in ('cli', 'bank', 'markup', 'release', 'exporters', 'styles')"
@@ -38,6 +39,7 @@ def test_installed_deckbook_is_importable_and_its_modules_are_not_top_level_name
     assert found.stdout == "[]\n"
 
 
+@pytest.mark.slow
 def test_a_users_own_markup_module_does_not_shadow_deckbooks(tmp_path):
     (tmp_path / "markup.py").write_text("raise ImportError('the user markup module')\n")
     (tmp_path / "bank.py").write_text("raise ImportError('the user bank module')\n")

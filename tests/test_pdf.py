@@ -238,6 +238,7 @@ def test_title_subject_keywords_and_dates_come_from_the_bank(bundled):
     assert info.creation_date == when and info.modification_date == when
 
 
+@pytest.mark.slow
 def test_two_builds_in_separate_processes_are_byte_identical(bundled, tmp_path):
     outputs = []
     for seed in ("1", "2"):

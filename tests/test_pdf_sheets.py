@@ -418,6 +418,7 @@ def test_markup_in_hostile_text_prints_exactly_as_typed_on_cards(tmp_path):
         assert squash(typed) in text, typed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", ["cards", "worksheet"])
 def test_two_builds_in_separate_processes_are_byte_identical(tmp_path, layout):
     outputs = []

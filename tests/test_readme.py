@@ -37,6 +37,7 @@ def checkout(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", _blocks("sh"), ids=lambda block: block.splitlines()[0])
 def test_every_usage_command_in_the_readme_works_as_shown(script, checkout):
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
@@ -46,6 +47,7 @@ def test_every_usage_command_in_the_readme_works_as_shown(script, checkout):
     assert result.stderr == ""
 
 
+@pytest.mark.slow
 def test_the_readme_error_transcript_is_what_deckbook_prints():
     transcript = _blocks("console")[0].splitlines()
     command = transcript[0].removeprefix("$ ")

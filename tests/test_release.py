@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import BUNDLED, ROOT
@@ -33,6 +34,7 @@ def _copy(folder: Path, mtime: int | None = None) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_same_bank_and_source_date_epoch_build_the_same_bytes_anywhere(tmp_path):
     first = _build(_copy(tmp_path / "a", 1_600_000_000),
                    {"SOURCE_DATE_EPOCH": "1750000000", **DEFAULT_TZ_LOCALE})
@@ -44,6 +46,7 @@ def test_same_bank_and_source_date_epoch_build_the_same_bytes_anywhere(tmp_path)
     assert first == second
 
 
+@pytest.mark.slow
 def test_without_source_date_epoch_the_bank_files_date_decides(tmp_path):
     env = {"SOURCE_DATE_EPOCH": None, **DEFAULT_TZ_LOCALE}
     first = _build(_copy(tmp_path / "a", 1_700_000_000), env)
@@ -55,6 +58,7 @@ def test_without_source_date_epoch_the_bank_files_date_decides(tmp_path):
     assert b'"date": "2023-11-15T22:13:20Z"' in later["manifest.json"]
 
 
+@pytest.mark.slow
 def test_the_repositorys_workflows_pass_actionlint():
     workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
     assert [path.name for path in workflows] == ["ci.yml", "release.yml"]
@@ -63,6 +67,7 @@ def test_the_repositorys_workflows_pass_actionlint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_actionlint_would_catch_a_broken_workflow(tmp_path):
     broken = (ROOT / ".github" / "workflows" / "release.yml").read_text().replace(
         "${{ github.ref_name }}", "${{ github.ref_nmae }}")
@@ -83,6 +88,7 @@ def test_the_release_workflow_builds_on_tags_and_attaches_artifacts_and_checksum
     assert "deckbook build --config deckbook.toml --out dist" in script
 
 
+@pytest.mark.slow
 def test_the_release_attaches_all_four_artifacts_of_the_project_file(tmp_path):
     """The release's build line, run in a copy of the repository: its globs take every artifact."""
     repo = _copy(tmp_path / "repo")
@@ -97,6 +103,7 @@ def test_the_release_attaches_all_four_artifacts_of_the_project_file(tmp_path):
                        "manifest.json"]
 
 
+@pytest.mark.slow
 def test_the_composite_actions_build_step_runs_as_github_would(tmp_path):
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     step = next(step for step in action["runs"]["steps"] if step.get("id") == "build")
@@ -124,6 +131,7 @@ def test_the_composite_actions_build_step_runs_as_github_would(tmp_path):
     assert used == declared
 
 
+@pytest.mark.slow
 def test_the_pre_commit_hook_is_valid_and_checks_every_changed_bank(runner, tmp_path):
     manifest = ROOT / ".pre-commit-hooks.yaml"
     subprocess.run([BIN / "pre-commit", "validate-manifest", str(manifest)], check=True)
@@ -146,6 +154,7 @@ def _readme_yaml(first_line: str) -> str:
     return block
 
 
+@pytest.mark.slow
 def test_the_readmes_workflow_for_other_repositories_passes_actionlint(tmp_path):
     workflow = tmp_path / "deck.yml"
     workflow.write_text(_readme_yaml("# .github/workflows/deck.yml"))
@@ -157,6 +166,7 @@ def test_the_readmes_workflow_for_other_repositories_passes_actionlint(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_readmes_pre_commit_config_is_valid_and_names_the_hook(tmp_path):
     config = tmp_path / ".pre-commit-config.yaml"
     config.write_text(_readme_yaml("# .pre-commit-config.yaml"))
