@@ -100,7 +100,7 @@ def _measure(bank_path: Path, repeat: int, work: Path, stages: tuple[str, ...]) 
     for run in range(repeat):
         for name in stages:
             suffix = {"anki": ".apkg", "bare-genanki": ".apkg", "validate": ".apkg", "project": ""}.get(name, ".pdf")
-            out = work / f"{name}-{run}{suffix}"
+            out = work / f"{bank_path.stem}-{name}-{run}{suffix}"
             child = subprocess.run([sys.executable, __file__, "--stage", name, str(bank_path), str(out)],
                                    capture_output=True, text=True, check=True,
                                    env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})

@@ -62,27 +62,19 @@ def test_the_readmes_project_file_builds_its_four_artifacts_and_lists_them(runne
         assert (asked in worksheet) == (question.difficulty == "medium"), question.id
 
 
-def test_a_typo_in_an_artifact_is_a_located_error_and_nothing_is_written(runner, project, monkeypatch):
-    text = EXAMPLE.replace('format = "cards"', 'formt = "cards"')
+@pytest.mark.parametrize("written, typed, message", [
+    ('format = "cards"', 'formt = "cards"', r"1: error: .*'formt'.*did you mean 'format'\?$"),
+    ('sizes.body = "11pt"', 'sizes.body = "10.3"', r"\d+: error: .*10\.3.*unit"),
+], ids=["key-typo", "length-without-unit"])
+def test_a_mistake_in_the_project_file_is_a_located_error_and_nothing_is_written(runner, project, monkeypatch,
+                                                                                 written, typed, message):
+    text = EXAMPLE.replace(written, typed)
     (project / "deckbook.toml").write_text(text, encoding="utf-8")
-    line = text.splitlines().index('formt = "cards"') + 1
+    line = text.splitlines().index(typed) + 1
     monkeypatch.chdir(project)
     result = runner.invoke(cli, ["build"])
     assert result.exit_code == 1
-    assert re.search(rf"^deckbook\.toml:{line}:1: error: .*'formt'.*did you mean 'format'\?$", result.stderr,
-                     flags=re.MULTILINE), result.stderr
-    assert not (project / "dist").exists()
-
-
-def test_a_length_without_a_unit_is_a_located_error(runner, project, monkeypatch):
-    text = EXAMPLE.replace('sizes.body = "11pt"', 'sizes.body = "10.3"')
-    (project / "deckbook.toml").write_text(text, encoding="utf-8")
-    line = text.splitlines().index('sizes.body = "10.3"') + 1
-    monkeypatch.chdir(project)
-    result = runner.invoke(cli, ["build"])
-    assert result.exit_code == 1
-    assert re.search(rf"^deckbook\.toml:{line}:\d+: error: .*10\.3.*unit", result.stderr, flags=re.MULTILINE), \
-        result.stderr
+    assert re.search(rf"^deckbook\.toml:{line}:{message}", result.stderr, flags=re.MULTILINE), result.stderr
     assert not (project / "dist").exists()
 
 
