@@ -26,7 +26,7 @@ from deckbook import Terminated, __version__, exporters, release  # noqa: E402
 from deckbook import bank as bank_module  # noqa: E402
 from deckbook.bank import Bank, BankError  # noqa: E402
 from deckbook.diagnostics import Diagnostic, InputError  # noqa: E402
-from deckbook.exporters.base import ExportError, Job  # noqa: E402
+from deckbook.exporters.base import Artifact, ExportError, Job  # noqa: E402
 
 PROJECT_FILE = "deckbook.toml"
 LAYOUTS = ("booklet", "cards", "worksheet")  # the PDF exporters, by `pdf --layout`
@@ -94,8 +94,8 @@ def validate(bank_files: tuple[Path, ...]) -> None:
             failed = True
             continue
         counts = ", ".join(f"{topic.name} {len(questions)}" for topic, questions in bank.sections())
-        click.echo(f"{bank.source}: valid: {_count(len(bank.questions), 'question')} in "
-                   f"{_count(len(bank.topics), 'topic')} ({counts})")
+        click.echo(bank_module.printable(f"{bank.source}: valid: {_count(len(bank.questions), 'question')} "
+                                         f"in {_count(len(bank.topics), 'topic')} ({counts})"))
     if failed:
         sys.exit(1)
 
@@ -138,7 +138,8 @@ def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None
 
     artifacts = project.artifacts if project is not None else project_module.DEFAULT_ARTIFACTS
     jobs = project_module.jobs(artifacts, bank, style=style, out=out, page_size=page_size)
-    _export(bank, jobs, strict=check, extras=lambda artifacts: release.files(bank, artifacts, __version__))
+    _export(bank, jobs, strict=check, inputs=_inputs(bank_file, bank, project),
+            extras=lambda artifacts: _release_files(bank, out, artifacts))
 
 
 @cli.command()
@@ -156,7 +157,7 @@ def anki(bank_file: Path | None, output: Path) -> None:
     _, bank, _ = _load_inputs(bank_file, None, with_project=False)
     if bank is None:
         sys.exit(1)
-    _export(bank, [Job("apkg", bank, output)])
+    _export(bank, [Job("apkg", bank, output)], inputs=_inputs(bank_file, bank, None))
 
 
 @cli.command()
@@ -193,7 +194,7 @@ def pdf(bank_file: Path | None, config_file: Path | None, output: Path, page_siz
     options: dict[str, object] = {"page_size": page_size or "a4", "style": style}
     if layout == "cards":
         options.update(flip=flip, grid=grid)
-    _export(bank, [Job(layout, bank, output, options)])
+    _export(bank, [Job(layout, bank, output, options)], inputs=_inputs(bank_file, bank, project))
 
 
 @cli.command()
@@ -242,7 +243,9 @@ def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_c
     bank = None
     try:
         if str(bank_file) == "-":
-            bank = bank_module.load_bank(None, sys.stdin.buffer.read())
+            if sys.stdin is None:  # started with standard input closed (`<&-`): nothing to read
+                raise click.FileError("-", "standard input is closed; pipe a bank into it or name a file")
+            bank = bank_module.load_bank(None, bank_module.read_limited(sys.stdin.buffer))
         else:
             bank = bank_module.load_bank(bank_file)
     except BankError as exc:
@@ -267,10 +270,30 @@ def _must_exist(path: Path, name: str) -> None:
         raise click.BadParameter(f"{str(path)!r} {what}.", param_hint=f"'{name}'")
 
 
+def _inputs(bank_file: Path | None, bank: Bank, project: Any) -> list[Path]:
+    """The files a build reads, which it must never write over: the bank (unless it came from
+    standard input) and the project file."""
+    found = [] if str(bank_file) == "-" else [Path(bank.source)]
+    return found + ([project.path] if project is not None else [])
+
+
+def _release_files(bank: Bank, out: Path, artifacts: list[Artifact]) -> dict[Path, bytes]:
+    """SHA256SUMS and manifest.json for *artifacts*, if *out* still holds no other bank's build:
+    checked again here, under the folder's lock, as another build may have published meanwhile."""
+    other = release.foreign_artifacts(bank, out)
+    if other:
+        raise ExportError(other)
+    return release.files(bank, artifacts, __version__)
+
+
+def _waiting(folder: Path) -> None:
+    click.echo(f"waiting for another deckbook build into {folder} to finish", err=True)
+
+
 def _export(bank: Bank, jobs: list[Job], **build_options: Any) -> None:
     """Run the exporters for *jobs*, then print what was written; exit 1 if it failed."""
     try:
-        written, warnings = exporters.build(bank, jobs, **build_options)
+        written, warnings = exporters.build(bank, jobs, waiting=_waiting, **build_options)
     except ExportError as exc:
         for warning in exc.warnings:
             click.echo(str(warning), err=True)

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import re
 import signal
 import subprocess
@@ -66,7 +67,9 @@ def test_build_writes_every_artifact_and_prints_path_size_and_sha256(runner, BUN
         f"wrote {out / 'manifest.json'}  {len(manifest):,} bytes  sha256 {hashlib.sha256(manifest).hexdigest()}",
     ]
     assert result.stderr == "questions.yaml:13:5: warning: first says hello\n"
-    assert (out / f"{slug}.one").stat().st_mode & 0o777 == 0o644
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out / f"{slug}.one").stat().st_mode & 0o777 == 0o666 & ~umask  # as any new file
     assert sums.decode() == f"{digest}  {slug}.one\n{digest}  {slug}.two\n"
     checked = subprocess.run(["sha256sum", "--check", "--strict", "SHA256SUMS"], cwd=out,
                              capture_output=True, text=True, check=False)
