@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import itertools
 import os
 import re
@@ -11,17 +12,25 @@ import unicodedata
 from collections.abc import Collection, Container, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
+from deckbook import markup
 from deckbook.diagnostics import Diagnostic, InputError, did_you_mean
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a bank is text; beyond this it is a mistake, not a bank
 MAX_TEXT_CHARS = 100_000  # one card field; far above any real answer, far below a hang
 MAX_NAME_CHARS = 200  # titles, deck and topic names: one line in a deck list, a header, a contents row
+#: The artifact file name stem, cut at a word: with "-worksheet.pdf" and the temporary file's
+#: ".STEM-worksheet.pdf.XXXXXXXX.tmp", 228 bytes, under the 255 a file name may have
+MAX_SLUG_CHARS = 200
+MAX_ID_SUGGESTIONS = 1_000  # "try 'x-2'" for the first ids; a bank of thousands of bad ids gets the errors
 ID_PATTERN = r"^[a-z0-9-]{1,64}$"
 TAG_PATTERN = r"^[^\s\"]+$"  # Anki splits tags on white space; quotes break its search syntax
+#: Tags deckbook writes itself (deckbook::topic::<id>, deckbook::difficulty::<level>): not a bank's
+RESERVED_TAG = "deckbook"
 DIFFICULTIES = ("easy", "medium", "hard")
 TOP_KEYS = ("format", "title", "subtitle", "deck", "namespace", "topics", "questions")
 QUESTION_KEYS = (
@@ -36,7 +45,23 @@ _TAG = re.compile(TAG_PATTERN)
 # C0 controls but tab and newline, DEL, C1 controls: invisible on a card, garbage in a PDF
 _CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
 _CONTROL = re.compile(f"[{_CONTROLS}]")
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # a message echoes keys and values
+# Invisible characters that make two names look alike or reorder the text around them (as regex
+# escapes, so the JSON Schema holds no raw one). The joiners U+200C and U+200D are apart: Persian,
+# Indic scripts and emoji sequences need them between two non-ASCII characters.
+_BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_ZERO_WIDTH = r"\u034f\u115f\u1160\u180e\u200b\u2060-\u2064\u3164\ufeff\uffa0"
+_JOINERS = "\u200c\u200d"
+_HIDDEN = re.compile(f"[{_BIDI}{_ZERO_WIDTH}{_JOINERS}]")
+_CONTROL_OR_HIDDEN = re.compile(f"[{_CONTROLS}{_BIDI}{_ZERO_WIDTH}{_JOINERS}]")
+_UNPRINTABLE = re.compile(  # a message echoes keys and values: nothing in it may drive the terminal
+    f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{_BIDI}{_ZERO_WIDTH}{_JOINERS}]")
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what Anki removes from deck and tag names
+_DECK_PART_ENDS = re.compile(r"^[\s:]+|[\s:]+$")  # what Anki trims from each part of a deck name
+_ONE_LINE = re.compile(r"[\t\n\u2028\u2029]")  # the breaks and tabs the other rules let through
+# The tags the validator refuses for their colons: an empty part between '::' (split left to
+# right, a run of colons leaves one at the start, four or more in a row, or an even run at the
+# end) or ':::' (see tags()); both together are these
+_CHANGED_TAG = r"^::|::$|:::"
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 # Anchor and alias names as libyaml and PyYAML scan them; any other character ends the name.
 _ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
@@ -106,8 +131,9 @@ class Bank:
 
     @property
     def slug(self) -> str:
-        """The artifact file name stem: the title in lowercase ASCII words and hyphens."""
-        return slugify(self.title) or "deck"
+        """The artifact file name stem: the title in lowercase ASCII words and hyphens, cut at a
+        word to MAX_SLUG_CHARS (NFKD makes one character up to 18: "㎯" is "rads2")."""
+        return _cut_at_word(slugify(self.title), MAX_SLUG_CHARS) or "deck"
 
     def sections(self) -> tuple[tuple[Topic, tuple[Question, ...]], ...]:
         """Topics in declared order, each with its questions in bank order."""
@@ -139,6 +165,72 @@ def slugify(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
 
 
+def _cut_at_word(slug: str, limit: int) -> str:
+    """*slug* if it is at most *limit* characters, else cut after its last whole word that fits
+    (a single word longer than *limit* is cut in the middle)."""
+    if len(slug) <= limit:
+        return slug
+    end = slug.rfind("-", 0, limit + 1)
+    return slug[:end] if end > 0 else slug[:limit]
+
+
+def read_limited(stream: BinaryIO, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of *stream* up to *limit* + 1, read in chunks: all of a bank, or enough to tell
+    that it is too large to be one; endless input (``< /dev/zero``) stops at the limit."""
+    data = io.BytesIO()  # grows in place, and getvalue() hands over its buffer: no second copy
+    while data.tell() <= limit:
+        chunk = stream.read(min(1024 * 1024, limit + 1 - data.tell()))
+        if not chunk:
+            break
+        data.write(chunk)
+    return data.getvalue()
+
+
+def anki_deck_name(name: str) -> str:
+    """The deck name Anki stores for *name* (rslib decks/name.rs): each part between '::' in NFC,
+    its ASCII control characters removed, spaces and colons trimmed from its ends ("a:::b" is
+    "a::b"), and "blank" if nothing is left ("a::" is "a::blank")."""
+    return "::".join(_deck_part(part) for part in name.split("::"))
+
+
+def anki_tag(tag: str) -> str:
+    """The tag Anki stores for *tag* (rslib tags/): the same per part, but colons stay ("a:::b")."""
+    return "::".join(_tag_part(part) for part in tag.split("::"))
+
+
+def anki_key(name: str) -> str:
+    """A stored deck or tag name as Anki compares it: two names with one key are one deck or tag
+    (its unicase collation folds case fully, as str.casefold does: "Straße" is "STRASSE")."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _deck_part(part: str) -> str:
+    return _DECK_PART_ENDS.sub("", _ASCII_CONTROL.sub("", unicodedata.normalize("NFC", part))) or "blank"
+
+
+def _tag_part(part: str) -> str:
+    return _ASCII_CONTROL.sub("", unicodedata.normalize("NFC", part)).strip() or "blank"
+
+
+def hidden_characters(text: str) -> list[str]:
+    """The invisible characters of *text* in order: bidirectional controls, zero-width characters,
+    and joiners but those between two non-ASCII characters (Persian, Indic scripts, emoji)."""
+    return [match.group() for match in _HIDDEN.finditer(text)
+            if match.group() not in _JOINERS or not _joins(text, match.start())]
+
+
+def _joins(text: str, at: int) -> bool:
+    """Whether the joiner at *at* stands between two visible non-ASCII characters."""
+    return 0 < at < len(text) - 1 and all(
+        not neighbour.isascii() and not neighbour.isspace() and not _HIDDEN.match(neighbour)
+        for neighbour in (text[at - 1], text[at + 1]))
+
+
+def _character(char: str) -> str:
+    """U+202E (RIGHT-TO-LEFT OVERRIDE), for messages."""
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})"
+
+
 def source_date(path: Path | None) -> int:
     """The bank's date: SOURCE_DATE_EPOCH when set, else the file's mtime, else now."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -157,7 +249,7 @@ def load_bank(path: Path | None, data: bytes | None = None, *, name: str | None 
     if data is None:
         assert path is not None
         with open(path, "rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+            data = read_limited(stream)
     checker = _Checker(shown)
     enabled = gc.isenabled()
     # Nodes and the model hold no cycles, yet every collection during the load walks all of
@@ -180,19 +272,49 @@ def _kind(node: yaml.Node) -> str:
     return _KINDS.get(node.tag, "a tagged value")
 
 
-def _printable(message: str) -> str:
-    """*message* on one line, each control character escaped: a bank must not drive the terminal."""
-    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode(), message)
+def printable(message: str) -> str:
+    """*message* on one line, each control, bidirectional or zero-width character escaped (U+202E
+    as \\u202e): a bank must not drive the terminal, nor hide what a message quotes."""
+    return _UNPRINTABLE.sub(_escape, message)
 
 
-def _free_id(wrong: str, taken: Container[str], fallback: str) -> str:
-    """A valid id like *wrong* that is not in *taken*: its slug, numbered if need be."""
-    base = slugify(wrong) or fallback
-    candidate, number = base[:64].rstrip("-"), 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{base[:63 - len(str(number))].rstrip('-')}-{number}"
-    return candidate
+def _escape(match: re.Match[str]) -> str:
+    if match.group() in _JOINERS and _joins(match.string, match.start()):
+        return match.group()  # a joiner in Persian or an emoji sequence: part of the name
+    return match.group().encode("unicode_escape").decode()
+
+
+class _FreeIds:
+    """Valid ids like wrong ones, none of them in *taken*: a slug, numbered if need be.
+
+    The candidates for a slug are its first 64 characters, then "STEM-N" with N from 2, the stem
+    as long as N's digits leave room for. Per stem and number of digits, the walk resumes where it
+    last stopped: a thousand ids "X" beside "x", "x-2" ... "x-1000" walk the numbers once, not a
+    thousand times. *taken* never changes while this lives. After *budget* suggestions, None.
+    """
+
+    def __init__(self, taken: Container[str], fallback: str, budget: int = MAX_ID_SUGGESTIONS) -> None:
+        self.taken, self.fallback, self.budget = taken, fallback, budget
+        self.resume: dict[tuple[str, int], int] = {}
+
+    def __call__(self, wrong: str) -> str | None:
+        if self.budget <= 0:
+            return None
+        self.budget -= 1
+        base = slugify(wrong) or self.fallback
+        candidate = base[:64].rstrip("-")
+        if candidate not in self.taken:
+            return candidate
+        digits = 1
+        while True:  # ends: a few ids of *taken* hold every number of some number of digits
+            stem = base[:63 - digits].rstrip("-")
+            number = self.resume.get((stem, digits), max(2, 10 ** (digits - 1)))
+            while number < 10 ** digits and f"{stem}-{number}" in self.taken:
+                number += 1
+            self.resume[stem, digits] = number
+            if number < 10 ** digits:
+                return f"{stem}-{number}"
+            digits += 1
 
 
 class _Checker:
@@ -200,16 +322,20 @@ class _Checker:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.shown = printable(path)  # a file name can hold what a terminal obeys, too
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.topic_keys: dict[str, yaml.Node] = {}
-        self.taken_ids: set[str] = set()  # every id the bank's questions give, valid or not
+        self.free_ids = _FreeIds((), "q")  # from every id the bank's questions give, valid or not
         self.comparisons = 100_000  # for suggestions: a bank of thousands of typos must not take hours
+        #: The tags so far as a tree of their '::' parts, each keyed as Anki compares it: the part as
+        #: first written, where (the tag and its line), and the parts under it.
+        self.tag_tree: dict[str, _TagPart] = {}
 
     # -- reporting -------------------------------------------------------------------------
     def error(self, node: yaml.Node | None, message: str, *, at: tuple[int, int] | None = None) -> None:
         line, column = at or ((node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1))
-        self.errors.append(Diagnostic(self.path, line, column, _printable(message)))
+        self.errors.append(Diagnostic(self.shown, line, column, printable(message)))
 
     def suggest(self, word: str, choices: tuple[str, ...] | dict[str, None]) -> str:
         """'; did you mean ...?' while the budget of comparisons lasts, then nothing."""
@@ -218,7 +344,7 @@ class _Checker:
 
     def warn(self, node: yaml.Node, message: str) -> None:
         mark = node.start_mark
-        self.warnings.append(Diagnostic(self.path, mark.line + 1, mark.column + 1, _printable(message),
+        self.warnings.append(Diagnostic(self.shown, mark.line + 1, mark.column + 1, printable(message),
                                         "warning"))
 
     # -- bytes to nodes --------------------------------------------------------------------
@@ -334,8 +460,10 @@ class _Checker:
                 self.error(key, f"unknown key '{name}' in {what}{hint}")
         return entries
 
-    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS) -> str | None:
-        """A non-empty string scalar of at most *limit* characters, or None after reporting why not."""
+    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, warn_hidden: bool = False
+             ) -> str | None:
+        """A non-empty string scalar of at most *limit* characters, or None after reporting why not;
+        with *warn_hidden*, a warning for its invisible characters (a name's are errors instead)."""
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
             if node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"{what} is empty; write its text")
@@ -352,12 +480,57 @@ class _Checker:
         if len(value) > limit:
             self.error(node, f"{what} is {len(value):,} characters long; the limit is {limit:,}")
             return None
+        problems = markup.problems(value)  # what the markup cannot show, such as lists too deep
+        if problems:
+            for problem in problems:
+                self.error(node, f"{what} {problem}")
+            return None
+        if not _CONTROL_OR_HIDDEN.search(value):  # the usual case: one pass, at C speed
+            return value
         bad = _CONTROL.search(value)
         if bad:
             self.error(node, f"{what} contains the control character U+{ord(bad.group()):04X}, "
                        "which no card or page can show; remove it")
             return None
+        if warn_hidden:
+            self.hidden_warning(node, value, what)
         return value
+
+    def hidden_error(self, node: yaml.Node, name: str, what: str) -> bool:
+        """Whether the name *name* has no invisible character; report the first if it has."""
+        hidden = hidden_characters(name) if _HIDDEN.search(name) else ()
+        if hidden:
+            effect = " that reorders the text around it" if re.match(f"[{_BIDI}]", hidden[0]) else ""
+            self.error(node, f"{what} has {_character(hidden[0])}, an invisible character{effect}; "
+                       "remove it: a name must look like what it is")
+        return not hidden
+
+    def hidden_warning(self, node: yaml.Node, text: str, what: str) -> None:
+        """Warn once for a text with invisible characters: the card keeps them, the PDF drops them."""
+        hidden = list(dict.fromkeys(hidden_characters(text)))  # none: joiners that join
+        if len(hidden) == 1:
+            self.warn(node, f"{what} has the invisible character {_character(hidden[0])}: the card keeps "
+                      "it, the PDF drops it; remove it unless it is meant")
+        elif hidden:
+            self.warn(node, f"{what} has the invisible characters {_character(hidden[0])} and "
+                      f"{len(hidden) - 1} more: the card keeps them, the PDF drops them; remove them "
+                      "unless they are meant")
+
+    def deck_name(self, node: yaml.Node, name: str, what: str) -> bool:
+        """Whether Anki would store the deck name *name* as written (but for NFC and spaces at the
+        ends of its parts, which change nothing a reader sees); report what it would change if not."""
+        anki = anki_deck_name(name)
+        parts = [part.strip() for part in name.split("::")]
+        if _ONE_LINE.search(name):
+            problem = "has a line break or tab; a deck name is one line"
+        elif not all(parts):
+            problem = "has an empty part between '::'"
+        elif any(part.startswith(":") or part.endswith(":") for part in parts):
+            problem = "has a ':' at either end" + (" of a part between '::'" if len(parts) > 1 else "")
+        else:
+            return True
+        self.error(node, f"{what} {problem} (Anki would make it '{anki}')")
+        return False
 
     def bank(self, root: yaml.Node, path: Path | None) -> Bank | None:
         if not isinstance(root, yaml.MappingNode):
@@ -372,8 +545,16 @@ class _Checker:
             if node.tag != "tag:yaml.org,2002:int" or node.value.strip() != str(FORMAT_VERSION):
                 self.error(node, f"format must be {FORMAT_VERSION}, the only format this deckbook reads; "
                            f"found '{node.value if isinstance(node, yaml.ScalarNode) else _kind(node)}'")
-        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS)
+        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, warn_hidden=key == "subtitle")
                  for key in ("title", "subtitle", "deck", "namespace") if key in top}
+        for key, value in texts.items():
+            if value is not None and key != "subtitle" and not self.hidden_error(top[key][1], value, key):
+                texts[key] = None
+        deck_key = "deck" if "deck" in top else "title"
+        if texts.get(deck_key) is not None:
+            name = texts[deck_key]
+            self.deck_name(top[deck_key][1], name, f"deck name '{name}'" if deck_key == "deck"
+                           else f"title '{name}', the deck name as no 'deck' is set,")
         topics = self.topics(top["topics"][1]) if "topics" in top else ()
         questions = self.questions(top["questions"][1], topics) if "questions" in top else ()
         if self.errors:
@@ -405,23 +586,30 @@ class _Checker:
         if isinstance(node, yaml.MappingNode) and not node.value:
             self.error(node, "topics is empty; declare at least one, e.g. 'python: Python'")
         topics: list[Topic] = []
-        names: dict[str, yaml.Node] = {}
+        names: dict[str, tuple[str, yaml.Node]] = {}  # by Anki's key: the name as first written, where
+        free_ids = _FreeIds(entries, "topic")
         for topic_id, (key, value) in entries.items():
             if not _ID.match(topic_id):
                 self.error(key, f"topic id '{topic_id}' may only have lowercase letters, digits and "
-                           f"hyphens (1 to 64); try '{_free_id(topic_id, entries, 'topic')}'")
-            name = self.text(value, f"the name of topic '{topic_id}'", MAX_NAME_CHARS)
+                           f"hyphens (1 to 64){_try(free_ids(topic_id))}")
+            what = f"the name of topic '{topic_id}'"
+            name = self.text(value, what, MAX_NAME_CHARS)
             if name is None:  # reported; still declared, so its questions raise no second error
                 topics.append(Topic(topic_id, ""))
                 continue
             if "::" in name:
                 self.error(value, f"topic name '{name}' contains '::', which Anki reads as a deeper "
                            "subdeck; use another separator")
-            elif name.casefold() in names:
-                first = names[name.casefold()].start_mark.line + 1
-                self.error(value, f"topic name '{name}' is also used on line {first}; "
-                           "two topics would share one subdeck")
-            names.setdefault(name.casefold(), value)
+            elif self.hidden_error(value, name, what) and self.deck_name(value, name, f"topic name '{name}'"):
+                first, first_node = names.setdefault(anki_key(anki_deck_name(name)), (name, value))
+                line = first_node.start_mark.line + 1
+                if first_node is not value and first == name:
+                    self.error(value, f"topic name '{name}' is also used on line {line}; "
+                               "two topics would share one subdeck")
+                elif first_node is not value:
+                    ignored = _ignored(name, first, deck=True)
+                    self.error(value, f"topic name '{name}' and '{first}' on line {line} are one deck "
+                               f"name to Anki, which ignores {ignored}; give each topic its own name")
             self.topic_keys[topic_id] = key
             topics.append(Topic(topic_id, name, key.start_mark.line + 1, key.start_mark.column + 1))
         return topics
@@ -433,8 +621,9 @@ class _Checker:
         if not node.value:
             self.error(node, "questions is empty; add at least one")
         topic_ids = dict.fromkeys(topic.id for topic in topics)  # ordered, and a fast 'in'
-        self.taken_ids = {value.value for item in node.value if isinstance(item, yaml.MappingNode)
-                          for key, value in item.value if key.value == "id" and isinstance(value, yaml.ScalarNode)}
+        self.free_ids = _FreeIds({value.value for item in node.value if isinstance(item, yaml.MappingNode)
+                                  for key, value in item.value
+                                  if key.value == "id" and isinstance(value, yaml.ScalarNode)}, "q")
         ids: dict[str, yaml.Node] = {}
         texts: dict[str, tuple[str, int]] = {}
         result: list[Question] = []
@@ -482,7 +671,7 @@ class _Checker:
             id_value = self.text(id_node, f"the id of {what}")
             if id_value is not None and not _ID.match(id_value):
                 self.error(id_node, f"id '{id_value}' may only have lowercase letters, digits and "
-                           f"hyphens (1 to 64); try '{_free_id(id_value, self.taken_ids, 'q')}'")
+                           f"hyphens (1 to 64){_try(self.free_ids(id_value))}")
                 id_value = None
         if id_value:
             what = f"question '{id_value}'"
@@ -492,7 +681,7 @@ class _Checker:
         values: dict[str, str | None] = {}
         for key in ("topic", "question", "answer", *OPTIONAL_TEXTS):
             if key in entries:
-                values[key] = self.text(entries[key][1], f"'{key}' of {what}")
+                values[key] = self.text(entries[key][1], f"'{key}' of {what}", warn_hidden=key != "topic")
         topic = values.get("topic")
         if topic is not None and topic not in topic_ids:
             listed = ", ".join(itertools.islice(topic_ids, 10)) + (", ..." if len(topic_ids) > 10 else "")
@@ -522,9 +711,9 @@ class _Checker:
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
                 self.error(node, f"mistakes of {what} is an empty list; remove it or add items")
-            items = [self.text(item, f"a mistake of {what}") for item in node.value]
+            items = [self.text(item, f"a mistake of {what}", warn_hidden=True) for item in node.value]
             return tuple(item for item in items if item is not None)
-        value = self.text(node, f"mistakes of {what}")
+        value = self.text(node, f"mistakes of {what}", warn_hidden=True)
         return (value,) if value is not None else ()
 
     def tags(self, node: yaml.Node, what: str) -> tuple[str, ...]:
@@ -540,8 +729,80 @@ class _Checker:
                 self.error(item, f"tag '{tag}' of {what} has a space or quote; Anki tags are single "
                            f"words: try '{'-'.join(tag.replace(chr(34), '').split())}'")
                 continue
-            tags.setdefault(tag)
+            if tag in tags or not self.hidden_error(item, tag, f"tag '{tag}' of {what}"):
+                continue
+            if "" in tag.split("::"):
+                self.error(item, f"tag '{tag}' of {what} has an empty part between '::'; Anki would "
+                           f"make it '{anki_tag(tag)}'")
+            elif ":::" in tag:
+                self.error(item, f"tag '{tag}' of {what} has ':::', which Anki splits as '::' then ':' when "
+                           "it stores the tag, but as ':' then '::' when it files it under another; write "
+                           "'::' or ':'")
+            elif anki_key(tag).split("::")[0] == RESERVED_TAG:
+                self.error(item, f"tag '{tag}' of {what} is in the '{RESERVED_TAG}::' namespace, where "
+                           "deckbook tags each question's topic and difficulty itself; choose another tag")
+            elif self.same_tag(item, tag, what):
+                tags.setdefault(tag)
         return tuple(tags)
+
+    def same_tag(self, node: yaml.Node, tag: str, what: str) -> bool:
+        """Whether *tag* and every '::' part above it are written as the bank's other tags write
+        them, as Anki files a tag under the spelling it met first (and shows "Bar::x" and "bar::y"
+        under one "Bar"); record it if so, else report it."""
+        parts = tag.split("::")
+        level = self.tag_tree
+        path: list[_TagPart] = []
+        for part in parts:
+            known = level.get(anki_key(part))
+            if known is None:
+                break
+            path.append(known)
+            if known.spelling != part:
+                depth = len(path)
+                prefix, first = "::".join(parts[:depth]), "::".join(known.tag.split("::")[:depth])
+                subject = f"tag '{tag}' of {what}"
+                if prefix != tag:
+                    subject += f" starts with '{prefix}', which"
+                where = f"'{first}'" + (f" of '{known.tag}'" if first != known.tag else "")
+                self.error(node, f"{subject} is the same to Anki as {where} on line {known.line} (Anki "
+                           f"ignores {_ignored(prefix, first, deck=False)}); write them alike")
+                return False
+            level = known.children
+        line = node.start_mark.line + 1
+        for part in parts[len(path):]:
+            level = level.setdefault(anki_key(part), _TagPart(part, tag, line)).children
+        return True
+
+
+@dataclass(slots=True)
+class _TagPart:
+    """A part of the bank's tags between '::', as first written, and the parts under it."""
+
+    spelling: str
+    tag: str  # the first tag with this part, and its line, for messages
+    line: int
+    children: dict[str, _TagPart] = field(default_factory=dict)
+
+
+def _try(suggestion: str | None) -> str:
+    return f"; try '{suggestion}'" if suggestion else ""
+
+
+def _ignored(name: str, other: str, *, deck: bool) -> str:
+    """What tells *name* from *other* that Anki ignores: case, accent encoding, and for deck names
+    spaces at either end."""
+    steps = [("how accents are encoded", lambda text: unicodedata.normalize("NFC", text)),
+             ("case", str.casefold)]
+    if deck:
+        steps.insert(1, ("spaces at either end", str.strip))
+    found = []
+    for reason, _ in steps:
+        first, second = name, other
+        for _, step in (step for step in steps if step[0] != reason):
+            first, second = step(first), step(second)
+        if first != second:  # without this step, they differ
+            found.append(reason)
+    return " and ".join(found) or "how characters are encoded"  # either step alone: "Ω" and "Ω" (ohm)
 
 
 def _booklet_numbers(items: list[yaml.Node], topic_ids: dict[str, None]) -> list[int]:
@@ -583,7 +844,15 @@ def json_schema() -> dict:
     """A JSON Schema (draft 2020-12) of the format, for editors; built from the rules above."""
     text = {"type": "string", "maxLength": MAX_TEXT_CHARS, "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}]*$"}
     ident = {"type": "string", "pattern": ID_PATTERN}
-    name = {**text, "maxLength": MAX_NAME_CHARS}
+    # names: no invisible character (the joiners, allowed between two non-ASCII ones, are left to
+    # the validator); a topic name is one line, without '::'; tags: no empty part, not deckbook's
+    name = {**text, "maxLength": MAX_NAME_CHARS,
+            "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}{_BIDI}{_ZERO_WIDTH}]*$"}
+    topic_name = {**name, "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}{_BIDI}{_ZERO_WIDTH}\t\n\u2028\u2029]*$",
+                  "not": {"pattern": "::"}}
+    reserved = "".join(f"[{letter.upper()}{letter}]" for letter in RESERVED_TAG)
+    tag = {"type": "string", "pattern": rf"^[^\s\"{_BIDI}{_ZERO_WIDTH}]+$",
+           "not": {"anyOf": [{"pattern": _CHANGED_TAG}, {"pattern": rf"^{reserved}(::|$)"}]}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "deckbook question bank",
@@ -594,7 +863,7 @@ def json_schema() -> dict:
         "properties": {
             "format": {"const": FORMAT_VERSION, "description": "The format version."},
             "title": {**name, "description": "The booklet title; the deck name unless deck is set."},
-            "subtitle": {**name, "description": "A line under the title."},
+            "subtitle": {**text, "maxLength": MAX_NAME_CHARS, "description": "A line under the title."},
             "deck": {**name, "description": "The root Anki deck name; defaults to title."},
             "namespace": {**name, "description": "Scopes note identity in Anki; set once, never change."},
             "topics": {
@@ -602,7 +871,7 @@ def json_schema() -> dict:
                 "description": "Topic id -> display name, in subdeck and booklet order.",
                 "minProperties": 1,
                 "propertyNames": ident,
-                "additionalProperties": {**name, "not": {"pattern": "::"}},
+                "additionalProperties": topic_name,
             },
             "questions": {
                 "type": "array",
@@ -623,7 +892,7 @@ def json_schema() -> dict:
                             "oneOf": [text, {"type": "array", "minItems": 1, "items": text}],
                         },
                         "story": {**text, "description": "A production story."},
-                        "tags": {"type": "array", "items": {"type": "string", "pattern": TAG_PATTERN}},
+                        "tags": {"type": "array", "items": tag},
                         "difficulty": {"enum": list(DIFFICULTIES)},
                     },
                 },

@@ -744,3 +744,129 @@ def test_a_very_long_topic_name_is_refused_or_built_never_a_traceback(runner, tm
     bank_file.write_text(f"title: T\ntopics:\n  a: {'word ' * 800}\nquestions:\n" + ONE)
     result = runner.invoke(cli, ["pdf", str(bank_file), "-o", str(tmp_path / "out.pdf")])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+
+
+# -- standard input, and id suggestions by the thousand -------------------------------------------
+_PEAK_DRIVER = textwrap.dedent("""
+    import resource, subprocess, sys
+    done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sys.stderr.buffer.write(done.stderr)
+    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    sys.exit(done.returncode)
+""")
+
+
+def _deckbook(*args: str, stdin, limit_memory: bool = False) -> tuple[int, str, int]:
+    """Run the installed command: (status, stderr, its peak resident KiB). Measured by a small
+    driver: Linux counts a process's peak from before its exec, and this test run is large."""
+    def cap_address_space():  # a runaway read dies at 2 GiB instead of taking the machine
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    done = subprocess.run([sys.executable, "-c", _PEAK_DRIVER, sys.executable, "-m", "deckbook", *args],
+                          stdin=stdin, capture_output=True, timeout=120, check=False,
+                          preexec_fn=cap_address_space if limit_memory else None)
+    return done.returncode, done.stderr.decode(), int(done.stdout)
+
+
+TOO_LARGE = "<stdin>:1:1: error: the file is larger than 64 MiB; a bank is a text file\n"
+
+
+@pytest.mark.slow
+def test_200_mb_on_standard_input_stop_at_the_size_limit_in_little_memory(tmp_path):
+    zeros = tmp_path / "zeros"
+    with zeros.open("wb") as out:
+        out.truncate(200 * 1000 * 1000)  # 200 MB of NULs, read like any other file
+    with zeros.open("rb", buffering=0) as stdin:
+        status, stderr, peak_kib = _deckbook("validate", "-", stdin=stdin)
+        read = stdin.tell()  # the offset the command left: it shares the open file
+    assert (status, stderr) == (1, TOO_LARGE)
+    assert read <= bank_module.MAX_FILE_BYTES + 1 + 1024 * 1024  # and what a buffered read takes ahead
+    assert peak_kib < 512 * 1024
+
+
+@pytest.mark.slow
+def test_endless_standard_input_stops_at_the_size_limit():
+    with open("/dev/zero", "rb") as stdin:
+        status, stderr, _ = _deckbook("build", "-", stdin=stdin, limit_memory=True)
+    assert (status, stderr) == (1, TOO_LARGE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_a_closed_standard_input_is_a_clear_error(command, tmp_path):
+    done = subprocess.run(["sh", "-c", f'exec "$0" -m deckbook {command} - <&-', sys.executable],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (
+        1, "Error: Could not open file '-': standard input is closed; pipe a bank into it or name a file\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _id_hang_cases() -> dict[str, tuple[bytes, str, int]]:
+    """Bad ids by the ten thousand, whose suggestions walk the same numbered ids again and again."""
+    count = 10_000
+    question = "- {{id: {}, topic: a, question: Q, answer: A}}\n"
+    one_slug = ([question.format("x")] + [question.format(f"x-{n}") for n in range(2, count + 1)]
+                + [question.format("X")] * count)
+    stem = "p" * 63  # ids longer than 64: the numbered ones share a stem, cut to leave room for the number
+    taken = [stem[:62], *(stem + letter for letter in "abcdefghijklmnopqrstuvwxyz0123456789")]
+    taken += [f"{stem[:63 - len(str(n))]}-{n}" for n in range(2, count)]
+    many_slugs = ([question.format(x) for x in taken]
+                  + [question.format(f"{stem.upper()}{a}{b}{c}") for a, b, c in itertools.islice(
+                     itertools.product("ABCDEFGHIJKLMNOPQRSTUVWXYZ", repeat=3), count)])
+    head = "title: T\ntopics:\n  a: A\nquestions:\n"
+    rule = "may only have lowercase letters, digits and hyphens (1 to 64); try"
+    return {
+        "ten-thousand-ids-one-slug": (
+            (head + "".join(one_slug)).encode(),
+            f"<stdin>:{count + 5}:8: error: id 'X' {rule} 'x-{count + 1}'", count),
+        "ten-thousand-ids-one-stem": (
+            (head + "".join(many_slugs)).encode(),
+            f"<stdin>:{len(taken) + 5}:8: error: id '{stem.upper()}AAA' {rule} '{stem[:58]}-{count}'", count),
+    }
+
+
+@pytest.mark.slow
+def test_ten_thousand_bad_ids_get_their_errors_and_suggestions_in_seconds(tmp_path):
+    cases = _id_hang_cases()
+    for name, (data, _, _) in cases.items():
+        (tmp_path / name).write_bytes(data)
+    done = subprocess.run([sys.executable, "-c", _HANG_DRIVER, str(ROOT), *cases], cwd=tmp_path,
+                          capture_output=True, timeout=120, check=True)
+    results = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    for name, result in zip(cases, results[1::2]):
+        assert (result["first"], result["count"]) == cases[name][1:], name
+        assert result["seconds"] < 5, (name, result["seconds"])
+    suggested = [problem.message for problem in _problems_of(cases["ten-thousand-ids-one-slug"][0])]
+    assert sum("; try 'x-10001'" in message for message in suggested) == bank_module.MAX_ID_SUGGESTIONS
+
+
+def _problems_of(data: bytes):
+    try:
+        load_bank(None, data)
+    except BankError as exc:
+        return exc.problems
+    raise AssertionError("the bank is valid")
+
+
+def _free_id_by_walking(wrong: str, taken: set[str], fallback: str) -> str:
+    """The suggestion as the first deckbook walked to it, number by number, for every bad id."""
+    base = bank_module.slugify(wrong) or fallback
+    candidate, number = base[:64].rstrip("-"), 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base[:63 - len(str(number))].rstrip('-')}-{number}"
+    return candidate
+
+
+@pytest.mark.slow
+@settings(max_examples=_examples(300))
+@given(stem=st.text(alphabet="ab-", min_size=1, max_size=70), wrong=st.lists(
+    st.text(alphabet="aAbB-_ ", min_size=0, max_size=72), min_size=1, max_size=20),
+       numbers=st.lists(st.integers(1, 120), max_size=60))
+def test_the_ids_suggested_are_those_of_the_walk_they_replace(stem, wrong, numbers):
+    taken = {stem[:64]} | {f"{stem[:63 - len(str(n))].rstrip('-')}-{n}" for n in numbers}
+    taken |= {bank_module.slugify(item)[:64] for item in wrong}
+    suggest = bank_module._FreeIds(taken, "q")
+    for item in wrong + wrong:
+        assert suggest(item) == _free_id_by_walking(item, taken, "q"), item
