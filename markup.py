@@ -1,11 +1,12 @@
 """The bank's Markdown subset: parsed once into blocks, rendered to escaped HTML for cards.
 
-Paragraphs, `inline code`, **bold**, *italic*, bullet and numbered lists and fenced code
-blocks; everything else, raw HTML included, is literal text. The parse is markdown-it-py
-(CommonMark) with only those rules enabled, so emphasis and code spans follow the spec
-people already know; both exporters render the same blocks. Most bank texts are one-line
-paragraphs with code spans, perhaps a fenced block: those are read without the parser, into
-the blocks it would give (tests/test_fast_paths.py compares the two).
+Paragraphs, `inline code`, **bold**, *italic*, bullet and numbered lists (MAX_LIST_DEPTH deep at
+most; a marker with nothing after it is text) and fenced code blocks; everything else, raw HTML
+included, is literal text. The parse is markdown-it-py (CommonMark) with only those rules
+enabled, so emphasis and code spans follow the spec people already know; both exporters render
+the same blocks. Most bank texts are one-line paragraphs with code spans, perhaps a fenced
+block: those are read without the parser, into the blocks it would give (tests/test_fast_paths.py
+compares the two).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,11 +22,10 @@ from typing import Union
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from pygments import highlight as _pygments_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.token import _TokenType
+from pygments.token import Token, _TokenType
 from pygments.util import ClassNotFound
 
 
@@ -62,19 +63,26 @@ class CodeBlock:
     language: str = ""
 
     def tokens(self) -> list[tuple[_TokenType, str]]:
-        """The code as Pygments (token type, text) pairs, for exporters that style their own."""
-        return list(lexer_for(self.language).get_tokens(self.code))
+        """The code as Pygments (token type, text) pairs, for exporters that style their own:
+        every character of the code once, in order, lexed in bounded pieces (see lex())."""
+        return list(lex(self.code, self.language))
 
 
 Block = Union[Paragraph, ListBlock, CodeBlock]
 
 _MD = MarkdownIt("zero").enable(["backticks", "emphasis", "escape", "list", "fence"])
+#: Lists nest at most this deep. markdown-it reads nothing below nesting level maxNesting (20),
+#: and a list and its item take a level each: an item ten lists deep would come out empty, with
+#: everything after it in the text gone. The bank's checks refuse deeper lists (problems()).
+MAX_LIST_DEPTH = (_MD.options["maxNesting"] - 2) // 2
 # Nothing here can start markup: such text is one plain paragraph, without the parser.
 _PLAIN = re.compile(r"[`*_\\\n]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^\s*~~~", re.MULTILINE)
 # What can start a block on a line, or emphasis and escapes outside code spans.
 _BLOCK_START = re.compile(r"(?:[-+*]|\d+[.)])(?:\s|$)|```|~~~")
 _INLINE_MARKUP = re.compile(r"[*_\\]")
 _BACKTICKS = re.compile(r"`+")
+# What may be a list marker: each level of a nested list needs one (an over-count is harmless).
+_MARKER = re.compile(r"(?<!\S)(?:[-+*]|\d{1,9}[.)])(?!\S)")
 _shared: dict[str, tuple[Block, ...]] | None = None  # every text parsed in a shared_parses() block
 
 
@@ -115,8 +123,26 @@ def _parse(text: str) -> tuple[Block, ...]:
     if simple is not None:
         return simple
     tokens = _MD.parse(text)
+    if _too_deep(tokens):  # refused by the bank's checks; should it come here, it loses nothing
+        return (Paragraph((Span(text.strip()),)),)
     blocks, _ = _blocks(tokens, 0, None)
     return tuple(blocks)
+
+
+def problems(text: str) -> tuple[str, ...]:
+    """What in *text* the markup cannot show, each as the end of a sentence about the text
+    ("nests lists more than 9 deep; ..."); the bank's checks report them as errors."""
+    if len(_MARKER.findall(text)) <= MAX_LIST_DEPTH:  # too few markers for a list that deep
+        return ()
+    if _too_deep(_MD.parse(text)):
+        return (f"nests lists more than {MAX_LIST_DEPTH} deep; the limit is {MAX_LIST_DEPTH} levels",)
+    return ()
+
+
+def _too_deep(tokens: list[Token]) -> bool:
+    """Whether markdown-it stopped reading inside a list item: its nesting limit was reached."""
+    limit = _MD.options["maxNesting"] - 1
+    return any(token.level >= limit for token in tokens if token.type == "list_item_open")
 
 
 def _code_spans(text: str) -> tuple[Span, ...] | None:
@@ -217,11 +243,19 @@ def _blocks(tokens: list[Token], index: int, closing: str | None) -> tuple[list[
             start = int(token.attrs.get("start", 1)) if ordered else 1
             close = token.type.replace("_open", "_close")
             items: list[tuple[Block, ...]] = []
+            markers: list[str] = []  # the markers of the items that are empty
             index += 1
             while tokens[index].type != close:
+                marker = tokens[index].info + tokens[index].markup  # "-", "+", "*"; "1.", "07)"
                 item, index = _blocks(tokens, index + 1, "list_item_close")
+                if not item:  # "+" alone is the character, not an empty bullet: show what was typed
+                    item = [Paragraph((Span(marker),))]
+                    markers.append(marker)
                 items.append(tuple(item))
-            blocks.append(ListBlock(ordered, start, tuple(items)))
+            if len(markers) == len(items):  # markers and nothing else: a line of text, no list
+                blocks.append(Paragraph((Span(" ".join(markers)),)))
+            else:
+                blocks.append(ListBlock(ordered, start, tuple(items)))
             index += 1
         elif token.type in ("fence", "code_block"):
             language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
@@ -249,15 +283,92 @@ def _spans(children: list[Token]) -> tuple[Span, ...]:
     return tuple(spans)
 
 
+#: Code is lexed in pieces, each as a text of its own: many Pygments lexers take time quadratic
+#: (or worse) in their text on some input, and one block may hold 100,000 characters. A piece is
+#: at most _PIECE_CHARS characters and _PIECE_LINES lines, cut at a line end (after the last blank
+#: line in it when there is one, where a lexer is most likely between two statements); a line
+#: longer than _PIECE_LINE characters is cut into pieces of its own. A usual block is one piece.
+_PIECE_CHARS, _PIECE_LINES, _PIECE_LINE = 1000, 25, 200
+#: Lexers that take more than 25 s per MB of code even in such pieces on some input: their code
+#: prints as plain text. (Pygments 2.21's 600 lexers, each timed on 70 texts of 20,000 characters,
+#: runs of one character or a short pattern: the rest take 20 s per MB at most, devicetree on ";"
+#: runs, and 1 to 3 s per MB on real code.)
+_UNBOUNDED_LEXERS = frozenset({"AutohotkeyLexer", "AutoItLexer", "EasytrieveLexer", "FantomLexer",
+                               "XppLexer"})
+
+
 @functools.lru_cache(maxsize=None)
 def lexer_for(language: str) -> Lexer:
-    """The Pygments lexer for a fence's language word; plain text when unknown or empty."""
+    """The Pygments lexer for a fence's language word; plain text when unknown or empty, or when
+    the lexer can take more than linear time on code in bounded pieces."""
     if language:
         try:
-            return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+            lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
         except ClassNotFound:
             pass
+        else:
+            if type(lexer).__name__ not in _UNBOUNDED_LEXERS:
+                return lexer
     return TextLexer(stripnl=False, ensurenl=False)
+
+
+def lex(code: str, language: str) -> Iterator[tuple[_TokenType, str]]:
+    """*code* as Pygments (token type, text) pairs in the lexer for *language*, in time linear in
+    its length: every character once, in order (a piece a lexer garbles comes out as plain text)."""
+    lexer = lexer_for(language)
+    if isinstance(lexer, TextLexer):
+        yield Token.Text, code
+        return
+    for piece in _pieces(code):
+        yield from _lex_piece(lexer, piece)
+
+
+def _pieces(code: str) -> Iterator[str]:
+    """*code* cut into the pieces lex() lexes one by one; joined, they are *code*."""
+    piece: list[str] = []
+    size = blank = 0  # the piece's characters; its lines up to its last blank line
+    lines = code.split("\n")
+    for number, line in enumerate(lines, 1):
+        if number < len(lines):
+            line += "\n"
+        if not line:
+            continue
+        if len(line) > _PIECE_LINE:
+            if piece:
+                yield "".join(piece)
+                piece, size, blank = [], 0, 0
+            for start in range(0, len(line), _PIECE_LINE):
+                yield line[start : start + _PIECE_LINE]
+            continue
+        while piece and (size + len(line) > _PIECE_CHARS or len(piece) >= _PIECE_LINES):
+            keep = blank or len(piece)
+            yield "".join(piece[:keep])
+            piece, blank = piece[keep:], 0
+            size = sum(map(len, piece))
+        piece.append(line)
+        size += len(line)
+        if not line.strip():
+            blank = len(piece)
+    if piece:
+        yield "".join(piece)
+
+
+def _lex_piece(lexer: Lexer, piece: str) -> list[tuple[_TokenType, str]]:
+    # Lexers are written for text that ends with a line end (Pygments' ensurenl option): without
+    # one, some never finish (TNT on "<") and others backtrack for minutes. The one added is taken
+    # off again.
+    ended = piece.endswith("\n")
+    tokens = list(lexer.get_tokens(piece if ended else piece + "\n"))
+    if not ended:
+        while tokens and not tokens[-1][1]:
+            tokens.pop()
+        if tokens and tokens[-1][1].endswith("\n"):
+            ttype, value = tokens.pop()
+            if len(value) > 1:
+                tokens.append((ttype, value[:-1]))
+    if "".join(value for _, value in tokens) != piece:  # a lexer that drops or adds text
+        return [(Token.Text, piece)]
+    return tokens
 
 
 def plain(text: str) -> str:
@@ -281,17 +392,37 @@ def _plain_blocks(blocks: tuple[Block, ...]) -> str:
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
+# Anki's reviewer typesets \( \) and \[ \] with MathJax 3, which reads the text of the page with
+# character references decoded, in runs that any element ends, and skips <code> and <pre>.
+_MATH = re.compile(r"<code\b[^>]*>.*?</code>|\\(?=[()\[\]])", re.DOTALL)
+
+
 def to_html(text: str) -> str:
     """One bank text as HTML: every character of the bank escaped, only our tags added."""
-    return _html_blocks(parse(text), loose=True)
+    return _no_math(_html_blocks(parse(text), loose=True))
 
 
 def inline_html(text: str) -> str:
     """A bank text as inline HTML, for one-line places such as a card's question."""
     blocks = parse(text)
     if len(blocks) == 1 and isinstance(blocks[0], Paragraph):
-        return _html_spans(blocks[0].spans)
-    return _html_blocks(blocks, loose=True)
+        return _no_math(_html_spans(blocks[0].spans))
+    return _no_math(_html_blocks(blocks, loose=True))
+
+
+def html_escape(text: str) -> str:
+    """Plain text (a topic's name, a label) as HTML that shows it as typed, like to_html()."""
+    return _no_math(html.escape(text, quote=False))
+
+
+def _no_math(markup_html: str) -> str:
+    """*markup_html* with an empty element between a backslash and a bracket or parenthesis
+    outside code: the text reads the same, and MathJax finds no delimiter, so nothing such as
+    \\(\\href{javascript:...}{x}\\) is typeset. &#92; would not do: MathJax reads decoded text."""
+    if "\\" not in markup_html:
+        return markup_html
+    return _MATH.sub(lambda match: match.group() if match.group()[0] == "<" else "\\<span></span>",
+                     markup_html)
 
 
 def _html_blocks(blocks: tuple[Block, ...], loose: bool) -> str:
@@ -313,7 +444,9 @@ def _html_blocks(blocks: tuple[Block, ...], loose: bool) -> str:
 @functools.lru_cache(maxsize=4096)
 def _code_html(code: str, language: str) -> str:
     """A highlighted code block (cached: banks repeat snippets, and Pygments is the slow part)."""
-    highlighted = _pygments_highlight(code, lexer_for(language), _FORMATTER).rstrip("\n")
+    out = io.StringIO()
+    _FORMATTER.format(lex(code, language), out)
+    highlighted = out.getvalue().rstrip("\n")
     return (f'<pre class="highlight"><code class="language-{html.escape(language or "text")}">'
             f"{highlighted}</code></pre>")
 

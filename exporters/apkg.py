@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import itertools
 import sqlite3
 import tempfile
@@ -39,7 +38,8 @@ TEMPLATE = "Recall"
 #: The card design's revision: bump it whenever styles/card* or the fields' HTML changes.
 #: It is added to every modification time, so Anki's default "update if newer" takes the
 #: new look on the next import even when the bank itself did not change.
-REVISION = 2  # 2: '[' as &#91;, so no bank text becomes an Anki sound or LaTeX tag
+REVISION = 3  # 2: "[" as &#91;, so no bank text becomes an Anki sound or LaTeX tag; 3: no MathJax
+# delimiter from bank text, a lone list marker as typed
 #: Optional sections that arrived after the note type shipped: (label, text of a question).
 #: They render as labelled sections into the spare field "More"; the schema stays the same.
 LATER_SECTIONS: tuple[tuple[str, Callable[[Question], str | None]], ...] = ()
@@ -58,6 +58,8 @@ def write(bank: Bank, out: BinaryIO, **options: object) -> Written:
     import genanki
 
     package = genanki.Package(_decks(bank, _model(bank)))
+    # in the build's scratch folder (tempfile's dir while exporters run), which the next build
+    # removes if this one is killed: genanki's collection is 4 kB a question
     with tempfile.TemporaryDirectory(prefix="deckbook-apkg-") as folder:
         database = Path(folder, "collection.anki2")
         connection = sqlite3.connect(database)
@@ -112,7 +114,7 @@ def fields(topic: Topic, question: Question) -> list[str]:
         _mistakes(question.mistakes),
         _optional(question.story),
         "".join(_section(label, text(question)) for label, text in LATER_SECTIONS),
-        html.escape(topic.name, quote=False),
+        markup.html_escape(topic.name),
         question.difficulty or "",
         question.id,
     )]
@@ -138,7 +140,7 @@ def _mistakes(items: tuple[str, ...]) -> str:
 def _section(label: str, text: str | None) -> str:
     if not text:
         return ""
-    return (f'<section class="db-part"><h3 class="db-label">{html.escape(label, quote=False)}</h3>'
+    return (f'<section class="db-part"><h3 class="db-label">{markup.html_escape(label)}</h3>'
             f"{markup.to_html(text)}</section>")
 
 
@@ -165,14 +167,14 @@ def _decks(bank: Bank, model: genanki.Model) -> list[genanki.Deck]:
     import genanki
 
     root = genanki.Deck(stable_id("deck", bank.deck), bank.deck,
-                        description=_literal_brackets(html.escape(bank.subtitle or "", quote=False)))
+                        description=_literal_brackets(markup.html_escape(bank.subtitle or "")))
     decks = [root]
     due = itertools.count(1)  # new cards come up in booklet order: topics, then bank order
     for topic, questions in bank.sections():
         name = deck_name(bank, topic)
         deck = genanki.Deck(stable_id("deck", name), name)
         for question in questions:
-            deck.add_note(genanki.Note(
+            deck.add_note(_note_class()(
                 model=model,
                 fields=fields(topic, question),
                 tags=tags(topic, question),
@@ -181,6 +183,21 @@ def _decks(bank: Bank, model: genanki.Model) -> list[genanki.Deck]:
             ))
         decks.append(deck)
     return decks
+
+
+@functools.cache
+def _note_class() -> type[genanki.Note]:
+    """genanki's Note without its check for invalid HTML tags, which warns about text that looks
+    like a tag but was not escaped: every field here is HTML that markup and this module wrote,
+    every bank character escaped, and the check's pattern takes time quadratic in the length of a
+    line (a 98 KB line of highlighted code: 40 s). tests/test_markup_safety.py runs the check."""
+    import genanki
+
+    class Note(genanki.Note):
+        def _check_invalid_html_tags_in_fields(self) -> None:
+            pass
+
+    return Note
 
 
 def _zip(out: BinaryIO, collection: bytes, modified: int) -> None:

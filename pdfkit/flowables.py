@@ -307,9 +307,15 @@ class Rules(Flowable):
 
 
 # -- markup blocks --------------------------------------------------------------------------
+#: Lists indent this many levels at most; deeper ones (markup allows MAX_LIST_DEPTH) line up with
+#: the last indented one, so a deep item keeps most of the width of a card or a column.
+INDENTED_LIST_LEVELS = 4
+
+
 def render(blocks: Sequence[markup.Block], look: Look, text: Text, style: ParagraphStyle,
-           indent: float = 0.0) -> list[Flowable]:
-    """Markup blocks as flowables, a paragraph gap between them."""
+           indent: float = 0.0, depth: int = 0) -> list[Flowable]:
+    """Markup blocks as flowables, a paragraph gap between them; *depth* is how many lists they
+    are in."""
     out: list[Flowable] = []
     for block in blocks:
         if out:
@@ -318,16 +324,19 @@ def render(blocks: Sequence[markup.Block], look: Look, text: Text, style: Paragr
             para_style = look.indented(style.name, indent) if indent else style
             out.append(Para(text.spans(block.spans) or "&#160;", para_style))
         elif isinstance(block, markup.ListBlock):
-            out += render_list(block, look, text, style, indent)
+            out += render_list(block, look, text, style, indent, depth)
         else:
             out.append(Code(look, code_lines(block, look, text), indent))
     return out
 
 
 def render_list(block: markup.ListBlock, look: Look, text: Text, style: ParagraphStyle,
-                indent: float = 0.0) -> list[Flowable]:
-    """A bullet or numbered list: each item's first paragraph carries the marker."""
+                indent: float = 0.0, depth: int = 0) -> list[Flowable]:
+    """A bullet or numbered list: each item's first paragraph carries the marker; *depth* is how
+    many lists it is in (from INDENTED_LIST_LEVELS on, a list indents no further)."""
     step = look.space["list_indent"]
+    if depth >= INDENTED_LIST_LEVELS:  # markers and text where the enclosing list has them
+        indent -= step
     item_style = look.indented(style.name, indent + step, indent + 1)
     out: list[Flowable] = []
     for position, item in enumerate(block.items):
@@ -342,5 +351,5 @@ def render_list(block: markup.ListBlock, look: Look, text: Text, style: Paragrap
         out.append(Para(first_xml, item_style, bulletText=marker))
         if rest:
             out.append(Gap(look.space["paragraph"] * 0.5))
-            out += render(rest, look, text, style, indent + step)
+            out += render(rest, look, text, style, indent + step, depth + 1)
     return out
