@@ -17,7 +17,8 @@ from typing import BinaryIO
 import yaml
 
 from deckbook import markup
-from deckbook.diagnostics import Diagnostic, InputError, did_you_mean
+from deckbook.diagnostics import (BIDI, HIDDEN, JOINERS, ZERO_WIDTH, Diagnostic, InputError, did_you_mean,
+                                  joins, printable)
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a bank is text; beyond this it is a mistake, not a bank
@@ -45,16 +46,7 @@ _TAG = re.compile(TAG_PATTERN)
 # C0 controls but tab and newline, DEL, C1 controls: invisible on a card, garbage in a PDF
 _CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
 _CONTROL = re.compile(f"[{_CONTROLS}]")
-# Invisible characters that make two names look alike or reorder the text around them (as regex
-# escapes, so the JSON Schema holds no raw one). The joiners U+200C and U+200D are apart: Persian,
-# Indic scripts and emoji sequences need them between two non-ASCII characters.
-_BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_ZERO_WIDTH = r"\u034f\u115f\u1160\u180e\u200b\u2060-\u2064\u3164\ufeff\uffa0"
-_JOINERS = "\u200c\u200d"
-_HIDDEN = re.compile(f"[{_BIDI}{_ZERO_WIDTH}{_JOINERS}]")
-_CONTROL_OR_HIDDEN = re.compile(f"[{_CONTROLS}{_BIDI}{_ZERO_WIDTH}{_JOINERS}]")
-_UNPRINTABLE = re.compile(  # a message echoes keys and values: nothing in it may drive the terminal
-    f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{_BIDI}{_ZERO_WIDTH}{_JOINERS}]")
+_CONTROL_ORHIDDEN = re.compile(f"[{_CONTROLS}{BIDI}{ZERO_WIDTH}{JOINERS}]")
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what Anki removes from deck and tag names
 _DECK_PART_ENDS = re.compile(r"^[\s:]+|[\s:]+$")  # what Anki trims from each part of a deck name
 _ONE_LINE = re.compile(r"[\t\n\u2028\u2029]")  # the breaks and tabs the other rules let through
@@ -215,15 +207,8 @@ def _tag_part(part: str) -> str:
 def hidden_characters(text: str) -> list[str]:
     """The invisible characters of *text* in order: bidirectional controls, zero-width characters,
     and joiners but those between two non-ASCII characters (Persian, Indic scripts, emoji)."""
-    return [match.group() for match in _HIDDEN.finditer(text)
-            if match.group() not in _JOINERS or not _joins(text, match.start())]
-
-
-def _joins(text: str, at: int) -> bool:
-    """Whether the joiner at *at* stands between two visible non-ASCII characters."""
-    return 0 < at < len(text) - 1 and all(
-        not neighbour.isascii() and not neighbour.isspace() and not _HIDDEN.match(neighbour)
-        for neighbour in (text[at - 1], text[at + 1]))
+    return [match.group() for match in HIDDEN.finditer(text)
+            if match.group() not in JOINERS or not joins(text, match.start())]
 
 
 def _character(char: str) -> str:
@@ -270,18 +255,6 @@ def load_bank(path: Path | None, data: bytes | None = None, *, name: str | None 
 
 def _kind(node: yaml.Node) -> str:
     return _KINDS.get(node.tag, "a tagged value")
-
-
-def printable(message: str) -> str:
-    """*message* on one line, each control, bidirectional or zero-width character escaped (U+202E
-    as \\u202e): a bank must not drive the terminal, nor hide what a message quotes."""
-    return _UNPRINTABLE.sub(_escape, message)
-
-
-def _escape(match: re.Match[str]) -> str:
-    if match.group() in _JOINERS and _joins(match.string, match.start()):
-        return match.group()  # a joiner in Persian or an emoji sequence: part of the name
-    return match.group().encode("unicode_escape").decode()
 
 
 class _FreeIds:
@@ -485,7 +458,7 @@ class _Checker:
             for problem in problems:
                 self.error(node, f"{what} {problem}")
             return None
-        if not _CONTROL_OR_HIDDEN.search(value):  # the usual case: one pass, at C speed
+        if not _CONTROL_ORHIDDEN.search(value):  # the usual case: one pass, at C speed
             return value
         bad = _CONTROL.search(value)
         if bad:
@@ -498,9 +471,9 @@ class _Checker:
 
     def hidden_error(self, node: yaml.Node, name: str, what: str) -> bool:
         """Whether the name *name* has no invisible character; report the first if it has."""
-        hidden = hidden_characters(name) if _HIDDEN.search(name) else ()
+        hidden = hidden_characters(name) if HIDDEN.search(name) else ()
         if hidden:
-            effect = " that reorders the text around it" if re.match(f"[{_BIDI}]", hidden[0]) else ""
+            effect = " that reorders the text around it" if re.match(f"[{BIDI}]", hidden[0]) else ""
             self.error(node, f"{what} has {_character(hidden[0])}, an invisible character{effect}; "
                        "remove it: a name must look like what it is")
         return not hidden
@@ -847,11 +820,11 @@ def json_schema() -> dict:
     # names: no invisible character (the joiners, allowed between two non-ASCII ones, are left to
     # the validator); a topic name is one line, without '::'; tags: no empty part, not deckbook's
     name = {**text, "maxLength": MAX_NAME_CHARS,
-            "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}{_BIDI}{_ZERO_WIDTH}]*$"}
-    topic_name = {**name, "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}{_BIDI}{_ZERO_WIDTH}\t\n\u2028\u2029]*$",
+            "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}{BIDI}{ZERO_WIDTH}]*$"}
+    topic_name = {**name, "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}{BIDI}{ZERO_WIDTH}\t\n\u2028\u2029]*$",
                   "not": {"pattern": "::"}}
     reserved = "".join(f"[{letter.upper()}{letter}]" for letter in RESERVED_TAG)
-    tag = {"type": "string", "pattern": rf"^[^\s\"{_BIDI}{_ZERO_WIDTH}]+$",
+    tag = {"type": "string", "pattern": rf"^[^\s\"{BIDI}{ZERO_WIDTH}]+$",
            "not": {"anyOf": [{"pattern": _CHANGED_TAG}, {"pattern": rf"^{reserved}(::|$)"}]}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

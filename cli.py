@@ -25,7 +25,7 @@ import click  # noqa: E402
 from deckbook import Terminated, __version__, exporters, release  # noqa: E402
 from deckbook import bank as bank_module  # noqa: E402
 from deckbook.bank import Bank, BankError  # noqa: E402
-from deckbook.diagnostics import Diagnostic, InputError  # noqa: E402
+from deckbook.diagnostics import Diagnostic, InputError, printable  # noqa: E402
 from deckbook.exporters.base import Artifact, ExportError, Job  # noqa: E402
 
 PROJECT_FILE = "deckbook.toml"
@@ -94,7 +94,7 @@ def validate(bank_files: tuple[Path, ...]) -> None:
             failed = True
             continue
         counts = ", ".join(f"{topic.name} {len(questions)}" for topic, questions in bank.sections())
-        click.echo(bank_module.printable(f"{bank.source}: valid: {_count(len(bank.questions), 'question')} "
+        click.echo(printable(f"{bank.source}: valid: {_count(len(bank.questions), 'question')} "
                                          f"in {_count(len(bank.topics), 'topic')} ({counts})"))
     if failed:
         sys.exit(1)
@@ -124,7 +124,8 @@ def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None
         deckbook build --config deckbook.toml
         SOURCE_DATE_EPOCH=1700000000 deckbook build --page-size letter
     """
-    project, bank, style = _load_inputs(bank_file, config_file, explicit_config=config_file is not None)
+    project, bank, style = _load_inputs(bank_file, config_file, explicit_config=config_file is not None,
+                                        with_style=True)
     if bank is None:
         sys.exit(1)
     if out_dir is None:  # the project's out, else dist beside the project file, else ./dist
@@ -188,7 +189,8 @@ def pdf(bank_file: Path | None, config_file: Path | None, output: Path, page_siz
     """
     if layout != "cards" and (grid is not None or flip != "long-edge"):
         raise click.UsageError("--grid and --flip are for --layout cards")
-    project, bank, style = _load_inputs(bank_file, config_file, explicit_config=config_file is not None)
+    project, bank, style = _load_inputs(bank_file, config_file, explicit_config=config_file is not None,
+                                        with_style=True)
     if bank is None:
         sys.exit(1)
     options: dict[str, object] = {"page_size": page_size or "a4", "style": style}
@@ -209,9 +211,9 @@ def schema() -> None:
 
 
 def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_config: bool = False,
-                 with_project: bool = True) -> tuple[Any, Bank | None, dict]:
+                 with_project: bool = True, with_style: bool = False) -> tuple[Any, Bank | None, dict]:
     """The project file (or None), the valid bank and the checked booklet style (the project's,
-    else styles/booklet.toml), every warning printed; or every problem of all three printed and
+    else styles/booklet.toml with *with_style*, else none), every warning printed; or every problem of all three printed and
     the bank None. BANK defaults to the project's bank, else ./questions.yaml; the project file
     to deckbook.toml beside the bank (none for standard input)."""
     from deckbook import project as project_module  # a bank-only command need not load its parser
@@ -231,7 +233,7 @@ def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_c
                 style = project.style
             except InputError as exc:
                 problems += exc.problems
-        if config_file is None:
+        if config_file is None and with_style:  # the PDFs' look, for the commands that write them
             try:
                 style = style_module.load_style()
             except InputError as exc:  # the shipped style file, edited in a checkout

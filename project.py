@@ -14,11 +14,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from deckbook.bank import DIFFICULTIES, Bank
-from deckbook.diagnostics import Diagnostic, InputError, did_you_mean
+from deckbook.diagnostics import Diagnostic, InputError, did_you_mean, printable
 from deckbook import exporters
 from deckbook.exporters.base import Job
 from deckbook.pdfkit.style import MAX_GRID, StyleError, load_style, parse_grid
-from deckbook.tomlfile import KeyPath, TomlDocument, TomlError, kind, printable, read_toml
+from deckbook.tomlfile import KeyPath, TomlDocument, TomlError, kind, read_toml
 
 PAGE_SIZES = ("a4", "letter")
 FLIPS = ("long-edge", "short-edge")

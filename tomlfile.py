@@ -19,7 +19,7 @@ from types import MappingProxyType
 import tree_sitter
 import tree_sitter_toml
 
-from deckbook.diagnostics import Diagnostic, InputError
+from deckbook.diagnostics import Diagnostic, InputError, printable
 
 MAX_FILE_BYTES = 1024 * 1024  # a settings file is a few lines; beyond this it is a mistake
 
@@ -30,7 +30,6 @@ _SYNTAX = re.compile(r"^(?P<message>.*) \((?:at line (?P<line>\d+), column (?P<c
                      re.DOTALL)
 _NUMBER_END = re.compile(r"(?<![\w.])[-+]?\d[\d.]*$")  # a number just before a syntax error...
 _UNIT = re.compile(r"[A-Za-z]+")  # ...and a unit at it: an unquoted length
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # messages echo keys and values
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _KEYS = ("bare_key", "quoted_key")
 _TABLES = ("table", "table_array_element")
@@ -105,11 +104,6 @@ def dotted(path: KeyPath) -> str:
         else:
             out += ("." if out else "") + (key if _BARE_KEY.match(key) else _quoted(key))
     return out
-
-
-def printable(message: str) -> str:
-    """*message* on one line, each control character escaped: a file must not drive the terminal."""
-    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode(), message)
 
 
 def kind(value: object) -> str:
