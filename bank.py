@@ -5,9 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import itertools
-import os
 import re
-import time
 import unicodedata
 from collections.abc import Collection, Container, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -84,6 +82,9 @@ class Topic:
     name: str
     line: int = 0  # where the topic is declared, for messages
     column: int = 0
+    #: The topic's number in declared order, zero-padded to the width of the bank's last one
+    #: ("1" to "9", or "01" to "12"): names that start with it sort in declared order
+    ordinal: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,9 @@ class Question:
     line: int = 0  # where the question starts in the bank, for messages
     column: int = 0
     number: int = 0  # Q1 to QK in booklet order (topics, then bank order); kept by a selection
+    #: When the question last changed, in seconds since the epoch: set from the dates ledger
+    #: (deckbook.dates), 0 until then
+    modified: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +119,10 @@ class Bank:
     namespace: str
     topics: tuple[Topic, ...]  # declared order: subdeck and booklet order
     questions: tuple[Question, ...]  # bank order
-    modified: int  # seconds since the epoch: SOURCE_DATE_EPOCH, else the bank file's mtime
+    #: The latest question date (seconds since the epoch), 0 until deckbook.dates dates the bank
+    modified: int = 0
+    #: When the Anki note type's templates or styling last changed, from the dates ledger
+    notetype_modified: int = 0
     source: str = "questions.yaml"
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
     #: (line, column) of the top-level keys (title, subtitle, ...), for messages about their texts
@@ -148,7 +155,8 @@ class Bank:
             and (not difficulty or question.difficulty in difficulty))
         kept = {question.topic for question in questions}
         return replace(self, topics=tuple(topic for topic in self.topics if topic.id in kept),
-                       questions=questions)
+                       questions=questions, modified=max((question.modified for question in questions),
+                                                         default=self.modified))
 
 
 def slugify(text: str) -> str:
@@ -214,18 +222,6 @@ def hidden_characters(text: str) -> list[str]:
 def _character(char: str) -> str:
     """U+202E (RIGHT-TO-LEFT OVERRIDE), for messages."""
     return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})"
-
-
-def source_date(path: Path | None) -> int:
-    """The bank's date: SOURCE_DATE_EPOCH when set, else the file's mtime, else now."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if value:
-        if not value.isdigit():
-            raise ValueError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {value!r}")
-        return int(value)
-    if path is not None:
-        return int(path.stat().st_mtime)
-    return int(time.time())
 
 
 def load_bank(path: Path | None, data: bytes | None = None, *, name: str | None = None) -> Bank:
@@ -535,11 +531,6 @@ class _Checker:
         title = texts["title"]
         deck = texts.get("deck") or title
         assert title is not None and deck is not None
-        try:
-            modified = source_date(path)
-        except ValueError as exc:
-            self.error(None, str(exc))
-            return None
         return Bank(
             title=title,
             subtitle=texts.get("subtitle"),
@@ -547,7 +538,6 @@ class _Checker:
             namespace=texts.get("namespace") or deck,
             topics=tuple(topics),
             questions=tuple(questions),
-            modified=modified,
             source=self.path,
             warnings=tuple(sorted(self.warnings)),
             positions={key: (value.start_mark.line + 1, value.start_mark.column + 1)
@@ -585,7 +575,8 @@ class _Checker:
                                f"name to Anki, which ignores {ignored}; give each topic its own name")
             self.topic_keys[topic_id] = key
             topics.append(Topic(topic_id, name, key.start_mark.line + 1, key.start_mark.column + 1))
-        return topics
+        width = len(str(len(topics)))
+        return [replace(topic, ordinal=f"{number:0{width}d}") for number, topic in enumerate(topics, 1)]
 
     def questions(self, node: yaml.Node, topics: list[Topic]) -> list[Question]:
         if not isinstance(node, yaml.SequenceNode):

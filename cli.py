@@ -17,14 +17,16 @@ if not __package__:  # `python cli.py` in a checkout: run this folder as the dec
 
 import json  # noqa: E402  (after the checkout bootstrap above)
 import sys  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import click  # noqa: E402
 
-from deckbook import Terminated, __version__, exporters, release  # noqa: E402
+from deckbook import Terminated, __version__, dates, exporters, release  # noqa: E402
 from deckbook import bank as bank_module  # noqa: E402
 from deckbook.bank import Bank, BankError  # noqa: E402
+from deckbook.dates import DateError, Dating  # noqa: E402
 from deckbook.diagnostics import Diagnostic, InputError, printable  # noqa: E402
 from deckbook.exporters.base import Artifact, ExportError, Job  # noqa: E402
 
@@ -89,7 +91,7 @@ def validate(bank_files: tuple[Path, ...]) -> None:
     """
     failed = False
     for bank_file in bank_files or (None,):
-        _, bank, _ = _load_inputs(bank_file, None)
+        _, bank, _, _ = _load_inputs(bank_file, None)
         if bank is None:
             failed = True
             continue
@@ -108,7 +110,8 @@ def validate(bank_files: tuple[Path, ...]) -> None:
                    "'out', else dist).")
 @_PAGE_SIZE
 @click.option("--check", is_flag=True,
-              help="Fail on any warning, of the bank or an exporter, and then write nothing (for CI gates).")
+              help="Fail on any warning, of the bank or an exporter, or on a dates ledger that is not "
+                   "current, and then write nothing (for CI gates).")
 def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None, page_size: str | None,
           check: bool) -> None:
     """Check BANK and its project file, then write every artifact into --out: all of them, or
@@ -117,6 +120,8 @@ def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None
     Writes what deckbook.toml declares (without one: OUT/<slug>.apkg and OUT/<slug>.pdf,
     where <slug> comes from the bank's title), with OUT/SHA256SUMS and OUT/manifest.json
     (counts, pages, sizes, checksums, version), and prints each file's path, size and SHA-256.
+    Updates the dates ledger beside the bank (questions.dates.toml) when questions changed:
+    commit it with the bank.
 
     \b
     Example:
@@ -124,9 +129,14 @@ def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None
         deckbook build --config deckbook.toml
         SOURCE_DATE_EPOCH=1700000000 deckbook build --page-size letter
     """
-    project, bank, style = _load_inputs(bank_file, config_file, explicit_config=config_file is not None,
-                                        with_style=True)
+    project, bank, style, dating = _load_inputs(bank_file, config_file, explicit_config=config_file is not None,
+                                                with_style=True, with_dates=True)
     if bank is None:
+        sys.exit(1)
+    if check and dating.content is not None:
+        stale = (f"questions changed since the ledger ({dating.changes.summary()})" if not dating.changes.created
+                 else f"there is no ledger {dating.ledger}")
+        click.echo(f"error: {stale}: run deckbook build and commit {dating.ledger}; nothing was written", err=True)
         sys.exit(1)
     if out_dir is None:  # the project's out, else dist beside the project file, else ./dist
         out_dir = project.out or project.path.parent / "dist" if project is not None else Path("dist")
@@ -139,8 +149,8 @@ def build(bank_file: Path | None, config_file: Path | None, out_dir: Path | None
 
     artifacts = project.artifacts if project is not None else project_module.DEFAULT_ARTIFACTS
     jobs = project_module.jobs(artifacts, bank, style=style, out=out, page_size=page_size)
-    _export(bank, jobs, strict=check, inputs=_inputs(bank_file, bank, project),
-            extras=lambda artifacts: _release_files(bank, out, artifacts))
+    _export(bank, jobs, dating, strict=check, inputs=_inputs(bank_file, bank, project),
+            extras=lambda artifacts: _release_files(bank, out, artifacts, dating))
 
 
 @cli.command()
@@ -155,10 +165,10 @@ def anki(bank_file: Path | None, output: Path) -> None:
     Example:
         deckbook anki questions.yaml -o interview.apkg
     """
-    _, bank, _ = _load_inputs(bank_file, None, with_project=False)
+    _, bank, _, dating = _load_inputs(bank_file, None, with_project=False, with_dates=True)
     if bank is None:
         sys.exit(1)
-    _export(bank, [Job("apkg", bank, output)], inputs=_inputs(bank_file, bank, None))
+    _export(bank, [Job("apkg", bank, output)], dating, inputs=_inputs(bank_file, bank, None))
 
 
 @cli.command()
@@ -189,14 +199,14 @@ def pdf(bank_file: Path | None, config_file: Path | None, output: Path, page_siz
     """
     if layout != "cards" and (grid is not None or flip != "long-edge"):
         raise click.UsageError("--grid and --flip are for --layout cards")
-    project, bank, style = _load_inputs(bank_file, config_file, explicit_config=config_file is not None,
-                                        with_style=True)
+    project, bank, style, dating = _load_inputs(bank_file, config_file, explicit_config=config_file is not None,
+                                                with_style=True, with_dates=True)
     if bank is None:
         sys.exit(1)
     options: dict[str, object] = {"page_size": page_size or "a4", "style": style}
     if layout == "cards":
         options.update(flip=flip, grid=grid)
-    _export(bank, [Job(layout, bank, output, options)], inputs=_inputs(bank_file, bank, project))
+    _export(bank, [Job(layout, bank, output, options)], dating, inputs=_inputs(bank_file, bank, project))
 
 
 @cli.command()
@@ -211,11 +221,13 @@ def schema() -> None:
 
 
 def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_config: bool = False,
-                 with_project: bool = True, with_style: bool = False) -> tuple[Any, Bank | None, dict]:
-    """The project file (or None), the valid bank and the checked booklet style (the project's,
-    else styles/booklet.toml with *with_style*, else none), every warning printed; or every problem of all three printed and
-    the bank None. BANK defaults to the project's bank, else ./questions.yaml; the project file
-    to deckbook.toml beside the bank (none for standard input)."""
+                 with_project: bool = True, with_style: bool = False, with_dates: bool = False,
+                 ) -> tuple[Any, Bank | None, dict, Any]:
+    """The project file (or None), the valid bank, the checked booklet style (the project's,
+    else styles/booklet.toml with *with_style*, else none) and, *with_dates*, the bank's dating
+    from its ledger (the bank returned is then the dated one), every warning printed; or every
+    problem of them all printed and the bank None. BANK defaults to the project's bank, else
+    ./questions.yaml; the project file to deckbook.toml beside the bank (none for standard input)."""
     from deckbook import project as project_module  # a bank-only command need not load its parser
     from deckbook.pdfkit import style as style_module
 
@@ -242,6 +254,15 @@ def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_c
         bank_file = (project.bank or project.path.parent / "questions.yaml" if project is not None
                      else Path("questions.yaml"))
     _must_exist(bank_file, "BANK")
+    from_stdin = str(bank_file) == "-"
+    ledger = None
+    if with_dates and not from_stdin:
+        try:
+            ledger = dates.read_ledger(dates.ledger_path(bank_file))
+        except InputError as exc:
+            problems += exc.problems
+        except OSError as exc:
+            problems.append(Diagnostic(str(dates.ledger_path(bank_file)), 0, 0, exc.strerror or str(exc)))
     bank = None
     try:
         if str(bank_file) == "-":
@@ -259,11 +280,21 @@ def _load_inputs(bank_file: Path | None, config_file: Path | None, *, explicit_c
     for problem in sorted(problems):
         click.echo(str(problem), err=True)
     if problems:
-        return project, None, style
+        return project, None, style, None
     assert bank is not None
     for warning in bank.warnings:
         click.echo(str(warning), err=True)
-    return project, bank, style
+    if not with_dates:
+        return project, bank, style, None
+    try:
+        dating = dates.date_bank(bank, None if from_stdin else bank_file, ledger)
+    except DateError as exc:
+        click.echo(printable(f"error: {exc}; nothing was written"), err=True)
+        return project, None, style, None
+    for warning in dating.warnings:
+        click.echo(str(warning), err=True)
+    # the dating's warnings count for --check like the bank's own
+    return project, replace(dating.bank, warnings=bank.warnings + dating.warnings), style, dating
 
 
 def _must_exist(path: Path, name: str) -> None:
@@ -279,23 +310,25 @@ def _inputs(bank_file: Path | None, bank: Bank, project: Any) -> list[Path]:
     return found + ([project.path] if project is not None else [])
 
 
-def _release_files(bank: Bank, out: Path, artifacts: list[Artifact]) -> dict[Path, bytes]:
+def _release_files(bank: Bank, out: Path, artifacts: list[Artifact], dating: Dating) -> dict[Path, bytes]:
     """SHA256SUMS and manifest.json for *artifacts*, if *out* still holds no other bank's build:
     checked again here, under the folder's lock, as another build may have published meanwhile."""
     other = release.foreign_artifacts(bank, out)
     if other:
         raise ExportError(other)
-    return release.files(bank, artifacts, __version__)
+    return release.files(bank, artifacts, __version__, removed=dating.removed)
 
 
 def _waiting(folder: Path) -> None:
     click.echo(f"waiting for another deckbook build into {folder} to finish", err=True)
 
 
-def _export(bank: Bank, jobs: list[Job], **build_options: Any) -> None:
-    """Run the exporters for *jobs*, then print what was written; exit 1 if it failed."""
+def _export(bank: Bank, jobs: list[Job], dating: Dating, **build_options: Any) -> None:
+    """Run the exporters for *jobs* and publish the dates ledger with them, then print what was
+    written and which questions left the bank; exit 1 if it failed."""
+    updates = {dating.ledger: dating.content} if dating.ledger and dating.content is not None else {}
     try:
-        written, warnings = exporters.build(bank, jobs, waiting=_waiting, **build_options)
+        written, warnings = exporters.build(bank, jobs, waiting=_waiting, updates=updates, **build_options)
     except ExportError as exc:
         for warning in exc.warnings:
             click.echo(str(warning), err=True)
@@ -305,6 +338,14 @@ def _export(bank: Bank, jobs: list[Job], **build_options: Any) -> None:
         click.echo(str(warning), err=True)
     for artifact in written:
         click.echo(f"wrote {artifact.path}  {artifact.size:,} bytes  sha256 {artifact.sha256}")
+    if updates:
+        click.echo(printable(f"dated {dating.ledger}: {dating.changes.summary()}; commit it with the bank"))
+    gone = dating.changes.removed
+    if gone:
+        click.echo(printable(
+            f"note: {len(gone)} question{' has' if len(gone) == 1 else 's have'} left the bank since the ledger: "
+            f"{', '.join(gone)}; learners who imported {'it keep its note' if len(gone) == 1 else 'them keep their notes'} "
+            "(Anki never deletes on import), see 'Updating a deck' in deckbook's README"), err=True)
 
 
 def _suffix(path: Path, suffix: str, command: str) -> Path:

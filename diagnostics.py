@@ -23,7 +23,7 @@ _UNPRINTABLE = re.compile(  # a message echoes keys and values: nothing in it ma
 
 @dataclass(frozen=True, order=True, slots=True)
 class Diagnostic:
-    """One problem in an input file, at a 1-based line and column."""
+    """One problem in an input file, at a 1-based line and column (line 0: the whole file)."""
 
     path: str
     line: int
@@ -32,7 +32,8 @@ class Diagnostic:
     severity: str = "error"
 
     def __str__(self) -> str:  # escaped here, whoever made it: an exporter's warning too
-        return printable(f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}")
+        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
+        return printable(f"{where}: {self.severity}: {self.message}")
 
 
 class InputError(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from deckbook.bank import Bank
@@ -12,8 +13,11 @@ from deckbook.exporters.base import Artifact
 SUMS, MANIFEST = "SHA256SUMS", "manifest.json"
 
 
-def files(bank: Bank, artifacts: list[Artifact], version: str) -> dict[Path, bytes]:
-    """SHA256SUMS (in sha256sum's format) and manifest.json for *artifacts*, by path."""
+def files(bank: Bank, artifacts: list[Artifact], version: str,
+          removed: Mapping[str, int] | None = None) -> dict[Path, bytes]:
+    """SHA256SUMS (in sha256sum's format) and manifest.json for *artifacts*, by path; the
+    manifest lists the questions that left the bank (*removed*: id and date, from the dates
+    ledger), which stay in learners' Anki collections."""
     folder = artifacts[0].path.parent
     ordered = sorted(artifacts, key=lambda artifact: artifact.path.name)
     sums = "".join(f"{artifact.sha256}  {artifact.path.name}\n" for artifact in ordered)
@@ -23,16 +27,21 @@ def files(bank: Bank, artifacts: list[Artifact], version: str) -> dict[Path, byt
             "title": bank.title,
             "namespace": bank.namespace,
             "file": Path(bank.source).name,
-            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(bank.modified)),
+            "date": _stamp(bank.modified),
             "questions": len(bank.questions),
             "topics": [{"id": topic.id, "name": topic.name, "questions": len(questions)}
                        for topic, questions in bank.sections()],
+            "removed": [{"id": key, "date": _stamp(date)} for key, date in sorted((removed or {}).items())],
         },
         "artifacts": [{"file": artifact.path.name, "format": artifact.name, "bytes": artifact.size,
                        "sha256": artifact.sha256, **artifact.facts} for artifact in artifacts],
     }
     return {folder / SUMS: sums.encode(),
             folder / MANIFEST: (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()}
+
+
+def _stamp(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def foreign_artifacts(bank: Bank, folder: Path) -> str | None:

@@ -123,13 +123,15 @@ def kind(value: object) -> str:
     return type(value).__name__
 
 
-def read_toml(path: Path, data: bytes | None = None, *, name: str | None = None) -> TomlDocument:
-    """Read the TOML file at *path* (or its bytes *data*); raise TomlError with one located problem."""
+def read_toml(path: Path, data: bytes | None = None, *, name: str | None = None,
+              limit: int = MAX_FILE_BYTES) -> TomlDocument:
+    """Read the TOML file at *path* (or its bytes *data*), of at most *limit* bytes; raise
+    TomlError with one located problem."""
     shown = name or str(path)
     if data is None:
         with open(path, "rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    text = _decode(data, shown)
+            data = stream.read(limit + 1)
+    text = _decode(data, shown, limit)
     source = text.encode("utf-8")
     tree = _parser().parse(source)
     try:
@@ -147,12 +149,12 @@ def read_toml(path: Path, data: bytes | None = None, *, name: str | None = None)
 
 
 # -- bytes to text -------------------------------------------------------------------------
-def _decode(data: bytes, shown: str) -> str:
+def _decode(data: bytes, shown: str, limit: int = MAX_FILE_BYTES) -> str:
     def fail(message: str, at: Position = (1, 1)) -> TomlError:
         return TomlError([Diagnostic(shown, at[0], at[1], message)])
 
-    if len(data) > MAX_FILE_BYTES:
-        raise fail(f"the file is larger than {MAX_FILE_BYTES // 1024} KiB; a settings file is a few lines")
+    if len(data) > limit:
+        raise fail(f"the file is larger than {limit // 1024} KiB; a settings file is a few lines")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 or UTF-32 byte-order marks
         raise fail("the file is UTF-16 or UTF-32 (it starts with their byte-order mark); save it as UTF-8")
     try:

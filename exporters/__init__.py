@@ -52,6 +52,7 @@ def build(
     extras: Callable[[list[Artifact]], Mapping[Path, bytes]] | None = None,
     strict: bool = False,
     inputs: Sequence[Path] = (),
+    updates: Mapping[Path, bytes] | None = None,
     waiting: Callable[[Path], None] | None = None,
 ) -> tuple[list[Artifact], list[Diagnostic]]:
     """Write one artifact per job: all of them, or none.
@@ -59,23 +60,28 @@ def build(
     *extras* makes further files from the staged artifacts (checksums, a manifest), published
     with them. With *strict*, any warning fails the build before anything is published.
     A file is written only where there is none or a regular file, never over one of *inputs*
-    (the bank, the project file), whatever the name. Each output folder is locked for the whole
-    build: another build of it waits, after calling *waiting* with the folder. Artifacts get
+    (the bank, the project file), whatever the name. *updates* are input files the build
+    rewrites (the dates ledger), published with the artifacts but not counted among them.
+    Each output folder is locked for the whole build: another build of it waits, after calling
+    *waiting* with the folder. Artifacts get
     the mode a new file gets (0o666 less the umask). Returns the files written and the
     exporters' warnings, each once, in bank order.
     """
     if strict and bank.warnings:
         count = len(bank.warnings)
         raise ExportError(f"--check: {count} warning{'' if count == 1 else 's'}")
+    updates = updates or {}
+    inputs = [*inputs, *updates]
     for job in jobs:  # before anything is made or locked
         _refuse_to_replace(job.target, inputs)
     mode = 0o666 & ~_umask()
     folders: dict[Path, list[Path]] = {}
-    for job in jobs:
-        folders.setdefault(job.target.parent, []).append(job.target)
+    for target in [job.target for job in jobs] + list(updates):
+        folders.setdefault(target.parent, []).append(target)
     found: set[Diagnostic] = set()
     warnings: list[Diagnostic] = []
     staged: list[tuple[Path, Artifact]] = []
+    rewritten: list[tuple[Path, Path]] = []
     made: list[Path] = []
     locks: list[int] = []
     scratch: Path | None = None
@@ -89,7 +95,7 @@ def build(
                 _remove_leftovers(folder, [target.name for target in folders[folder]])
         for job in jobs:  # again: the lock keeps other builds out from here on
             _refuse_to_replace(job.target, inputs)
-        scratch = _scratch_folder(jobs[0].target) if jobs else None
+        scratch = _scratch_folder(jobs[0].target) if jobs else None  # never beside an update: a bank's folder
         # every temporary file an exporter makes goes into the scratch folder (genanki's
         # collection, say): removed below, or by the next build if this one is killed
         tempfile.tempdir = str(scratch) if scratch is not None else outer_tempdir
@@ -115,12 +121,18 @@ def build(
             staged.append((temp, _describe("", target, temp, {})))
         for _, artifact in staged:  # the one failure a rename could still meet: check before any
             _refuse_to_replace(artifact.path, inputs, tuple(warnings))
+        for target, data in updates.items():
+            temp, _ = _render_beside(target, _bytes(data), mode)
+            rewritten.append((temp, target))
+            _refuse_to_replace(target, (), tuple(warnings))
         for temp, artifact in staged:
             os.replace(temp, artifact.path)
+        for temp, target in rewritten:  # after the artifacts: a ledger never runs ahead of them
+            os.replace(temp, target)
         published = True
     finally:
         tempfile.tempdir = outer_tempdir
-        for temp, _ in staged:
+        for temp, _ in staged + rewritten:
             temp.unlink(missing_ok=True)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import json
 import sqlite3
 import tempfile
 import time
@@ -35,11 +36,6 @@ FIELDS = (
 )
 #: The one card template's name; part of the note type's schema, like the field names.
 TEMPLATE = "Recall"
-#: The card design's revision: bump it whenever styles/card* or the fields' HTML changes.
-#: It is added to every modification time, so Anki's default "update if newer" takes the
-#: new look on the next import even when the bank itself did not change.
-REVISION = 3  # 2: "[" as &#91;, so no bank text becomes an Anki sound or LaTeX tag; 3: no MathJax
-# delimiter from bank text, a lone list marker as typed
 #: Optional sections that arrived after the note type shipped: (label, text of a question).
 #: They render as labelled sections into the spare field "More"; the schema stays the same.
 LATER_SECTIONS: tuple[tuple[str, Callable[[Question], str | None]], ...] = ()
@@ -52,7 +48,11 @@ def write(bank: Bank, out: BinaryIO, **options: object) -> Written:
     """Write *bank* as an Anki package to the binary stream *out*; report its note count."""
     if options:
         raise TypeError(f"unknown apkg option(s): {', '.join(sorted(options))}")
-    stamp = bank.modified + REVISION  # moves forward with the bank and with the card design
+    if not bank.modified or any(not question.modified for question in bank.questions):
+        raise ValueError("the bank is not dated: date it with deckbook.dates (date_bank, or one_date)")
+    # each note carries its question's date (deckbook.dates), the note type the date of its design:
+    # Anki's default import updates what is newer than the learner's copy, and nothing else
+    stamp = max(bank.modified, bank.notetype_modified)
     # imported here, not above: the registry imports every exporter, and a booklet-only
     # run need not carry genanki's 6 MB of imports
     import genanki
@@ -69,13 +69,14 @@ def write(bank: Bank, out: BinaryIO, **options: object) -> Written:
             connection.execute("PRAGMA journal_mode = MEMORY")
             # ids are creation times in ms for Anki; start at the bank's date, count up
             package.write_to_db(connection.cursor(), stamp, itertools.count(stamp * 1000))
+            _date(connection, bank)
             # genanki's collection row holds constants; its creation date (2014) stays, as a
             # later one could be ahead of the importing clock and Anki counts days from it
             connection.execute("UPDATE col SET mod = ?", (stamp * 1000,))
             connection.commit()
         finally:
             connection.close()
-        _zip(out, database.read_bytes(), bank.modified)
+        _zip(out, database.read_bytes(), stamp)
     return Written(facts={"notes": len(bank.questions), "decks": len(bank.topics) + 1})
 
 
@@ -85,8 +86,25 @@ def note_type_name(bank: Bank) -> str:
 
 
 def deck_name(bank: Bank, topic: Topic) -> str:
-    """The subdeck of *topic*: ``<deck>::<topic display name>``."""
-    return f"{bank.deck}::{topic.name}"
+    """The subdeck of *topic*: ``<deck>::<topic number>. <topic name>``. Anki's default options
+    gather new cards subdeck by subdeck in name order, so the numbers, which sort in declared
+    order ("1." to "9.", or "01." to "12."), make the root deck serve topics in the bank's order."""
+    return f"{bank.deck}::{topic.ordinal}. {topic.name}" if topic.ordinal else f"{bank.deck}::{topic.name}"
+
+
+def note_digest(bank: Bank, topic: Topic, question: Question) -> str:
+    """SHA-256 (hex) of the note as a learner sees it: its fields, tags and deck. It changes
+    with any text, tag, topic, difficulty or the deck name, and with a deckbook whose HTML for
+    this question differs, and with nothing else: not with the topic's number or a move."""
+    content = json.dumps([bank.deck, fields(topic, question), tags(topic, question)], ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def note_type_digest() -> str:
+    """SHA-256 (hex) of the note type's design: its fields, template and styling."""
+    content = json.dumps([FIELDS, TEMPLATE, _style("card-front.html"), _style("card-back.html"),
+                          _style("card.css")], ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def stable_id(kind: str, name: str) -> int:
@@ -198,6 +216,20 @@ def _note_class() -> type[genanki.Note]:
             pass
 
     return Note
+
+
+def _date(connection: sqlite3.Connection, bank: Bank) -> None:
+    """Give each note, and its card, its question's date, and the note type its design's date."""
+    import genanki
+
+    connection.executemany("UPDATE notes SET mod = ? WHERE guid = ?", [
+        (question.modified, genanki.guid_for(bank.namespace, question.id)) for question in bank.questions])
+    connection.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
+    (models,) = connection.execute("SELECT models FROM col").fetchone()
+    models = json.loads(models)
+    for model in models.values():
+        model["mod"] = bank.notetype_modified
+    connection.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 
 def _zip(out: BinaryIO, collection: bytes, modified: int) -> None:

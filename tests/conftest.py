@@ -1,5 +1,14 @@
-"""Shared fixtures: a CLI runner and the bank corpus."""
+"""Shared fixtures: a CLI runner and the bank corpus.
 
+A build writes the dates ledger beside its bank, so the tests read the corpus and the bundled
+bank from a copy made for the session, never the checkout: BANKS, VALID, INVALID and BUNDLED
+point there. Each valid corpus bank starts with a ledger dated EPOCH, whatever order the tests
+run in; the bundled bank has the ledger committed beside it.
+"""
+
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,9 +16,31 @@ from click.testing import CliRunner
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-VALID = sorted((TESTS / "banks" / "valid").glob("*.yaml"))
-INVALID = sorted((TESTS / "banks" / "invalid").glob("*.yaml"))
-BUNDLED = ROOT / "questions.yaml"
+EPOCH = 1_700_000_000  # the SOURCE_DATE_EPOCH of every test, unless it sets its own
+
+_COPY = Path(tempfile.mkdtemp(prefix="deckbook-tests-"))
+atexit.register(shutil.rmtree, _COPY, ignore_errors=True)
+shutil.copytree(TESTS / "banks", _COPY / "banks")
+for _name in ("questions.yaml", "questions.dates.toml", "deckbook.toml"):
+    shutil.copy2(ROOT / _name, _COPY / _name)
+
+BANKS = _COPY / "banks"
+VALID = sorted((BANKS / "valid").glob("*.yaml"))
+INVALID = sorted((BANKS / "invalid").glob("*.yaml"))
+BUNDLED = _COPY / "questions.yaml"
+SHIPPED = ROOT / "questions.yaml"  # the checkout's own, for tests that only read it
+
+
+def _date_the_corpus() -> None:
+    from deckbook import bank, dates
+
+    for path in VALID:
+        loaded = bank.load_bank(path)
+        ledger, _ = dates.update(None, *dates.digests(loaded), EPOCH)
+        dates.ledger_path(path).write_bytes(dates.render(ledger, path.name))
+
+
+_date_the_corpus()
 
 
 @pytest.fixture
@@ -21,7 +52,7 @@ def runner() -> CliRunner:
 @pytest.fixture(autouse=True)
 def _fixed_source_date(monkeypatch):
     """Builds in tests are dated, not clocked; a test that needs otherwise sets its own."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,29 +17,22 @@ from typing import TYPE_CHECKING
 import genanki
 import pytest
 
-from deckbook import cli
+from deckbook import cli, dates
 from deckbook import markup
 from anki_support import OUR_ELEMENTS, import_package, one_line, read_card_side
-from deckbook.bank import Question, Topic, load_bank
-from conftest import BUNDLED, ROOT, TESTS
+from deckbook.bank import load_bank
+from conftest import BANKS, BUNDLED, ROOT, TESTS
 from deckbook.exporters import apkg
 
 if TYPE_CHECKING:
     from anki.notes import Note
 
-BANKS = TESTS / "banks" / "valid"
+BANKS = BANKS / "valid"
 CARDS = BANKS / "anki-cards.yaml"  # every section, code blocks, lists: the realistic bank
 HOSTILE = BANKS / "hostile.yaml"
 EPOCH = 1_700_000_000  # conftest's SOURCE_DATE_EPOCH
 DAY = 86_400
 
-#: The card design the current apkg.REVISION shipped. When this test fails, the cards users
-#: import look different: bump apkg.REVISION (so "update if newer" takes the new look) and
-#: record the new digest here.
-DESIGN = (3, "8998627583752a9f9ddcaddad47d3d49d8e2c70e295661f6f05b30020338c4d4")
-#: Every construct of the markup subset, for DESIGN (a plain-text fence: Pygments' colouring
-#: of real languages may change with its version; the classes are styled by card.css).
-MARKUP_SAMPLE = "Para `code` **bold** *it* <b>&amp; \\(x\\)\n\n- one\n- two\n-\n\n1. three\n\n```text\nx < y\n```"
 
 
 def build(runner, monkeypatch, bank_file: Path, out: Path, epoch: int = EPOCH) -> Path:
@@ -50,15 +43,23 @@ def build(runner, monkeypatch, bank_file: Path, out: Path, epoch: int = EPOCH) -
     return out
 
 
-def edited(tmp_path: Path, name: str, *replacements: tuple[str, str], source: Path = CARDS) -> Path:
-    """A copy of *source* with each (old, new) text replaced once."""
-    text = source.read_text(encoding="utf-8")
+def authored(tmp_path: Path, source: Path = CARDS) -> Path:
+    """An author's copy of *source* with its dates ledger, as a repository holds them."""
+    folder = tmp_path / "author"
+    folder.mkdir()
+    shutil.copy(source, folder / "questions.yaml")
+    shutil.copy(dates.ledger_path(source), folder / "questions.dates.toml")
+    return folder / "questions.yaml"
+
+
+def edit(bank_file: Path, *replacements: tuple[str, str]) -> Path:
+    """*bank_file* with each (old, new) text replaced once, in place, as an author edits it."""
+    text = bank_file.read_text(encoding="utf-8")
     for old, new in replacements:
         assert old in text, old
         text = text.replace(old, new, 1)
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+    bank_file.write_text(text, encoding="utf-8")
+    return bank_file
 
 
 def notes_by_id(col) -> dict[str, Note]:
@@ -83,8 +84,8 @@ def test_the_deck_imports_into_anki_as_one_subdeck_per_topic_with_the_fields_and
 
     assert len(log.new) == len(bank.questions) and not log.conflicting
     names = {deck.name for deck in col.decks.all_names_and_ids()}
-    assert names == {"Default", "Backend Drills", "Backend Drills::Python",
-                     "Backend Drills::Databases & SQL", "Backend Drills::Testing"}
+    assert names == {"Default", "Backend Drills", "Backend Drills::1. Python",
+                     "Backend Drills::2. Databases & SQL", "Backend Drills::3. Testing"}
     for topic, questions in bank.sections():
         in_deck = col.find_notes(f'"deck:{apkg.deck_name(bank, topic)}"')
         assert sorted(col.get_note(nid)["Id"] for nid in in_deck) == sorted(q.id for q in questions)
@@ -162,7 +163,7 @@ def test_nothing_typed_in_a_hostile_bank_becomes_markup_on_a_card(runner, monkey
     assert "Что такое λ-исчисление, and what is 東京 or 😀?" in sides["unicode", "front"]
     assert nfc("naïve café, Straße, ½ ≤ ¾") in sides["unicode", "back"]
     names = {deck.name for deck in col.decks.all_names_and_ids()}
-    assert "Hostile::Input::HTML <i>and</i> & co" in names
+    assert "Hostile::Input::1. HTML <i>and</i> & co" in names
 
 
 def test_code_blocks_are_highlighted_by_class_and_night_mode_has_its_own_colours(
@@ -196,7 +197,7 @@ def test_an_edited_bank_updates_the_notes_in_place_and_keeps_the_review_history(
         runner, monkeypatch, tmp_path, col):
     import_package(col, build(runner, monkeypatch, CARDS, tmp_path / "v1.apkg"))
     before = {ident: note.id for ident, note in notes_by_id(col).items()}
-    col.decks.select(col.decks.id_for_name("Backend Drills::Python"))
+    col.decks.select(col.decks.id_for_name("Backend Drills::1. Python"))
     card = col.sched.getCard()
     col.sched.answerCard(card, 4)  # "Easy": a review card with an interval in days
     history = col.db.all("select * from revlog order by id")
@@ -205,11 +206,11 @@ def test_an_edited_bank_updates_the_notes_in_place_and_keeps_the_review_history(
     assert len(history) == 1 and scheduling[0][2] >= 1
     models = sorted(model["id"] for model in col.models.all())
 
-    bank_v2 = edited(tmp_path, "v2.yaml", ("**whatever**", "**no matter what**"),
-                     ("sorted tree", "sorted B-tree"))
+    bank_v2 = edit(authored(tmp_path), ("**whatever**", "**no matter what**"), ("sorted tree", "sorted B-tree"))
     log = import_package(col, build(runner, monkeypatch, bank_v2, tmp_path / "v2.apkg", EPOCH + DAY))
 
-    assert len(log.updated) == len(before) and not (log.new or log.conflicting or log.duplicate)
+    assert sorted(entry.fields[-1] for entry in log.updated) == ["context-managers", "sql-index"]
+    assert len(log.duplicate) == len(before) - 2 and not (log.new or log.conflicting)
     after = notes_by_id(col)
     assert {ident: note.id for ident, note in after.items()} == before
     assert "<strong>no matter what</strong>" in after["context-managers"]["Answer"]
@@ -221,13 +222,15 @@ def test_an_edited_bank_updates_the_notes_in_place_and_keeps_the_review_history(
                       card.id) == scheduling
 
 
-def test_an_edit_rebuilt_without_a_later_date_is_skipped_by_anki_which_is_why_the_date_must_move(
+def test_an_edit_rebuilt_with_the_same_source_date_epoch_still_lands_as_its_date_moves_a_second(
         runner, monkeypatch, tmp_path, col):
-    import_package(col, build(runner, monkeypatch, CARDS, tmp_path / "v1.apkg"))
-    same_date = edited(tmp_path, "v2.yaml", ("**whatever**", "**no matter what**"))
-    log = import_package(col, build(runner, monkeypatch, same_date, tmp_path / "v2.apkg", EPOCH))
-    assert len(log.duplicate) == 5 and not log.updated
-    assert "whatever" in notes_by_id(col)["context-managers"]["Answer"]
+    bank_file = authored(tmp_path)
+    import_package(col, build(runner, monkeypatch, bank_file, tmp_path / "v1.apkg"))
+    edit(bank_file, ("**whatever**", "**no matter what**"))
+    log = import_package(col, build(runner, monkeypatch, bank_file, tmp_path / "v2.apkg", EPOCH))
+    assert [entry.fields[-1] for entry in log.updated] == ["context-managers"] and len(log.duplicate) == 4
+    assert "no matter what" in notes_by_id(col)["context-managers"]["Answer"]
+    assert notes_by_id(col)["context-managers"].mod == EPOCH + 1
 
 
 def test_an_added_question_adds_one_note_and_a_removed_one_stays_untouched(
@@ -235,53 +238,57 @@ def test_an_added_question_adds_one_note_and_a_removed_one_stays_untouched(
     import_package(col, build(runner, monkeypatch, CARDS, tmp_path / "v1.apkg"))
     removed = notes_by_id(col)["n-plus-one"]
     removed_state = (removed.fields, removed.mod, removed.tags, removed.cards()[0].did)
-    text = CARDS.read_text(encoding="utf-8")
+    bank_v2 = authored(tmp_path)
+    text = bank_v2.read_text(encoding="utf-8")
     start = text.index("  - id: n-plus-one")
     end = text.index("  - id: fixtures")
     added = ("  - id: wal\n    topic: databases\n    question: What is a write-ahead log?\n"
              "    answer: Changes appended to a log before the data files, so a crash can replay them.\n")
-    bank_v2 = tmp_path / "v2.yaml"
     bank_v2.write_text(text[:start] + added + text[end:], encoding="utf-8")
     models = len(col.models.all())
 
     log = import_package(col, build(runner, monkeypatch, bank_v2, tmp_path / "v2.apkg", EPOCH + DAY))
 
     assert [entry.fields[-1] for entry in log.new] == ["wal"]
-    assert len(log.updated) == 4 and not log.conflicting
+    assert len(log.duplicate) == 4 and not (log.updated or log.conflicting)
     notes = notes_by_id(col)
     assert set(notes) == {"context-managers", "gil", "sql-index", "n-plus-one", "fixtures", "wal"}
     kept = notes["n-plus-one"]
     assert (kept.fields, kept.mod, kept.tags, kept.cards()[0].did) == removed_state
-    assert notes["wal"].cards()[0].did == col.decks.id_for_name("Backend Drills::Databases & SQL")
+    assert notes["wal"].cards()[0].did == col.decks.id_for_name("Backend Drills::2. Databases & SQL")
     assert len(col.models.all()) == models
 
 
-def test_a_new_card_design_updates_the_note_type_in_place_even_from_an_unchanged_bank(
+def test_a_new_card_design_updates_the_note_type_in_place_and_leaves_every_note_as_it_was(
         runner, monkeypatch, tmp_path, col):
-    import_package(col, build(runner, monkeypatch, CARDS, tmp_path / "v1.apkg"))
+    bank_file = authored(tmp_path)
+    import_package(col, build(runner, monkeypatch, bank_file, tmp_path / "v1.apkg"))
     (before,) = deckbook_notetypes(col)
+    learner = notes_by_id(col)["gil"]
+    learner["Answer"] += "<p>My mnemonic</p>"  # a learner's own edit survives a restyle
+    col.update_note(learner)
     original = apkg._style
     monkeypatch.setattr(apkg, "_style", lambda name: original(name) + (
         "\n.db-answer { font-size: 1.2em; }\n" if name.endswith(".css") else "\n<!-- v2 -->\n"))
-    monkeypatch.setattr(apkg, "REVISION", apkg.REVISION + 1)
 
-    log = import_package(col, build(runner, monkeypatch, CARDS, tmp_path / "v2.apkg"))  # same date
+    log = import_package(col, build(runner, monkeypatch, bank_file, tmp_path / "v2.apkg"))  # same SOURCE_DATE_EPOCH
 
     (after,) = deckbook_notetypes(col)
     assert after["id"] == before["id"] and after["name"] == before["name"]
     assert after["css"].endswith(".db-answer { font-size: 1.2em; }\n")
     assert after["tmpls"][0]["afmt"].endswith("<!-- v2 -->\n")
-    assert len(log.updated) == 5 and not log.conflicting
+    assert not (log.updated or log.conflicting or log.new) and len(log.duplicate) == 5
+    assert notes_by_id(col)["gil"]["Answer"].endswith("<p>My mnemonic</p>")
 
 
 def test_a_new_optional_section_arrives_in_the_spare_field_without_a_note_type_copy(
         runner, monkeypatch, tmp_path, col):
-    import_package(col, build(runner, monkeypatch, CARDS, tmp_path / "v1.apkg"))
+    bank_file = authored(tmp_path)
+    import_package(col, build(runner, monkeypatch, bank_file, tmp_path / "v1.apkg"))
     models = sorted(model["id"] for model in col.models.all())
     monkeypatch.setattr(apkg, "LATER_SECTIONS", (("Follow-up", lambda q: f"Why does `{q.id}` matter?"),))
-    monkeypatch.setattr(apkg, "REVISION", apkg.REVISION + 1)
 
-    log = import_package(col, build(runner, monkeypatch, CARDS, tmp_path / "v2.apkg"))
+    log = import_package(col, build(runner, monkeypatch, bank_file, tmp_path / "v2.apkg"))
 
     assert len(log.updated) == 5 and not (log.conflicting or log.new)
     assert sorted(model["id"] for model in col.models.all()) == models
@@ -293,11 +300,12 @@ def test_a_new_optional_section_arrives_in_the_spare_field_without_a_note_type_c
 
 def test_a_changed_field_list_costs_a_note_type_copy_and_stops_updates(runner, monkeypatch, tmp_path, col):
     """What a breaking change costs, shown in real Anki: the README's warning is true."""
-    import_package(col, build(runner, monkeypatch, CARDS, tmp_path / "v1.apkg"))
+    bank_v2 = authored(tmp_path)
+    import_package(col, build(runner, monkeypatch, bank_v2, tmp_path / "v1.apkg"))
     fields = apkg.fields
     monkeypatch.setattr(apkg, "FIELDS", (*apkg.FIELDS, "Hint"))
     monkeypatch.setattr(apkg, "fields", lambda topic, question: [*fields(topic, question), ""])
-    bank_v2 = edited(tmp_path, "v2.yaml", ("**whatever**", "**no matter what**"))
+    edit(bank_v2, ("**whatever**", "**no matter what**"))
 
     log = import_package(col, build(runner, monkeypatch, bank_v2, tmp_path / "v2.apkg", EPOCH + DAY))
 
@@ -324,9 +332,9 @@ def test_two_builds_in_other_processes_time_zones_and_folders_are_byte_identical
     assert outputs[0] == outputs[1]
 
 
-def test_every_date_and_id_in_the_package_comes_from_the_bank_not_the_clock(runner, monkeypatch, tmp_path):
-    out = build(runner, monkeypatch, CARDS, tmp_path / "deck.apkg")
-    stamp = EPOCH + apkg.REVISION
+def test_every_date_and_id_in_the_package_comes_from_the_ledger_not_the_clock(runner, monkeypatch, tmp_path):
+    out = build(runner, monkeypatch, CARDS, tmp_path / "deck.apkg")  # its ledger dates everything EPOCH
+    stamp = EPOCH
     with zipfile.ZipFile(out) as archive:
         assert [info.filename for info in archive.infolist()] == ["collection.anki2", "media"]
         assert {info.date_time for info in archive.infolist()} == {time.gmtime(EPOCH)[:6]}
@@ -340,19 +348,6 @@ def test_every_date_and_id_in_the_package_comes_from_the_bank_not_the_clock(runn
         assert [model["mod"] for model in json.loads(models).values()] == [stamp]
     finally:
         db.close()
-    later = build(runner, monkeypatch, CARDS, tmp_path / "later.apkg", EPOCH + 1)
-    assert later.read_bytes() != out.read_bytes()
-
-
-def test_the_design_revision_moves_with_the_card_design():
-    digest = hashlib.sha256()
-    for name in ("card-front.html", "card-back.html", "card.css"):
-        digest.update((ROOT / "styles" / name).read_bytes())
-    digest.update(repr((apkg.FIELDS, apkg.TEMPLATE, apkg.LATER_SECTIONS)).encode())
-    topic = Topic("t", "T <&>")
-    sample = Question(id="q", topic="t", question=MARKUP_SAMPLE, answer=MARKUP_SAMPLE,
-                      explanation=MARKUP_SAMPLE, mistakes=(MARKUP_SAMPLE, "two"), difficulty="easy")
-    digest.update("\x1f".join(apkg.fields(topic, sample)).encode())
-    assert (apkg.REVISION, digest.hexdigest()) == DESIGN, (
-        "the cards look different now: bump apkg.REVISION and record the new digest in DESIGN")
+    later = build(runner, monkeypatch, CARDS, tmp_path / "later.apkg", EPOCH + DAY)
+    assert later.read_bytes() == out.read_bytes()  # a current ledger: the clock changes nothing
 

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import BUNDLED as SHIPPED
-from deckbook import __version__, exporters
+from deckbook import __version__, dates, exporters
 from deckbook.cli import cli
 from deckbook.diagnostics import Diagnostic
 from deckbook.exporters.base import Written
@@ -37,6 +37,7 @@ def BUNDLED(tmp_path_factory):
     default pair, the deck and the booklet."""
     folder = tmp_path_factory.mktemp("bank")
     (folder / "questions.yaml").write_bytes(SHIPPED.read_bytes())
+    (folder / "questions.dates.toml").write_bytes(SHIPPED.with_name("questions.dates.toml").read_bytes())
     return folder / "questions.yaml"
 
 
@@ -78,16 +79,24 @@ def test_build_writes_every_artifact_and_prints_path_size_and_sha256(runner, BUN
         "deckbook": __version__,
         "bank": {"title": "Interview Questions & Model Answers", "namespace": "interview-questions",
                  "file": "questions.yaml",
-                 "date": "2023-11-14T22:13:20Z", "questions": 15,
+                 "date": _latest_date(BUNDLED), "questions": 15,
                  "topics": [{"id": "python", "name": "Python", "questions": 8},
                             {"id": "ml", "name": "Machine Learning", "questions": 3},
                             {"id": "llm", "name": "LLMs", "questions": 3},
-                            {"id": "testing", "name": "Testing", "questions": 1}]},
+                            {"id": "testing", "name": "Testing", "questions": 1}],
+                 "removed": []},
         "artifacts": [{"file": f"{slug}.one", "format": "apkg", "bytes": 3, "sha256": digest, "things": 3,
                        "questions": 15},
                       {"file": f"{slug}.two", "format": "booklet", "bytes": 3, "sha256": digest, "things": 3,
                        "questions": 15}],
     }
+
+
+def _latest_date(bank_file):
+    """The latest question date of *bank_file*'s committed ledger, as the manifest writes it."""
+    ledger = dates.read_ledger(dates.ledger_path(bank_file))
+    latest = max(entry.date for entry in ledger.questions.values())
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(latest))
 
 
 def test_check_fails_on_an_exporter_warning_and_writes_nothing(runner, BUNDLED, tmp_path, fake_exporters):

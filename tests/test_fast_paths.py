@@ -14,15 +14,15 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 from reportlab.platypus.paragraph import textTransformFrags
 
-from conftest import BUNDLED, TESTS
-from deckbook import markup
+from conftest import BANKS, BUNDLED, EPOCH, TESTS
+from deckbook import dates, markup
 from deckbook.bank import load_bank
 from deckbook.exporters import apkg, booklet, cards, worksheet
 from deckbook.pdfkit import internals
 from deckbook.pdfkit.internals import FastParagraph, Font, fast_paths
 from pdf_support import question, write_bank
 
-HOSTILE = TESTS / "banks" / "valid" / "hostile.yaml"
+HOSTILE = BANKS / "valid" / "hostile.yaml"
 BANKS = ("bundled", "hostile", "generated")
 EXPORTERS = (booklet, cards, worksheet, apkg)
 
@@ -88,7 +88,8 @@ def banks(tmp_path_factory) -> dict[str, object]:
     items = [question(number, ("alpha", "beta")[number % 2], sentences=40 if number % 4 == 0 else 3,
                       code=number % 3 == 0, mistakes=(3, 1, 0)[number % 3]) for number in range(1, 13)]
     generated = write_bank(tmp_path_factory.mktemp("fast") / "bank.yaml", items)
-    return {"bundled": load_bank(BUNDLED), "hostile": load_bank(HOSTILE), "generated": load_bank(generated)}
+    return {name: dates.one_date(load_bank(path), EPOCH)
+            for name, path in (("bundled", BUNDLED), ("hostile", HOSTILE), ("generated", generated))}
 
 
 def _write_all(bank) -> dict[str, bytes]:

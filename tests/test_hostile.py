@@ -35,17 +35,17 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from reportlab.pdfgen.canvas import Canvas
 
 from deckbook import bank as bank_module
-from deckbook import markup
+from deckbook import dates, markup
 from anki_support import OUR_ELEMENTS, import_package, one_line, open_collection, read_card_side
 from deckbook.bank import BankError, load_bank
 from deckbook.cli import cli
-from conftest import BUNDLED, ROOT, TESTS
+from conftest import BANKS, BUNDLED, EPOCH, ROOT, TESTS
 from deckbook.exporters import apkg
 from deckbook.exporters import booklet as booklet_exporter
 from pdf_support import squash
 
-INJECTION = TESTS / "banks" / "valid" / "hostile-injection.yaml"
-HOSTILE = TESTS / "banks" / "valid" / "hostile.yaml"
+INJECTION = BANKS / "valid" / "hostile-injection.yaml"
+HOSTILE = BANKS / "valid" / "hostile.yaml"
 SLUG = "interview-questions-model-answers"
 
 settings.register_profile(
@@ -304,7 +304,7 @@ def banks(draw, text=HOSTILE_TEXT, names=NAME_TEXT) -> dict:
 def _load(data: dict):
     """The bank from the YAML a person would write for *data*; skips what the validator refuses."""
     try:
-        return load_bank(None, yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode())
+        return dates.one_date(load_bank(None, yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()), EPOCH)
     except BankError:
         assume(False)
 

@@ -29,14 +29,14 @@ import yaml
 from pypdf import PdfReader
 
 from anki_support import import_package, read_card_side
-from conftest import TESTS
-from deckbook import markup
+from conftest import BANKS, EPOCH, TESTS
+from deckbook import dates, markup
 from deckbook.bank import iter_texts, load_bank
 from deckbook.cli import cli
 from deckbook.exporters import apkg
 from pdf_support import squash
 
-EDGES = TESTS / "banks" / "valid" / "markup-edge-cases.yaml"
+EDGES = BANKS / "valid" / "markup-edge-cases.yaml"
 
 
 def _bank_file(tmp_path: Path, *answers: str, language: str | None = None) -> Path:
@@ -382,7 +382,7 @@ def test_the_lexers_that_stay_slow_in_pieces_print_plain_text():
 def test_genanki_finds_no_invalid_tag_in_any_field_deckbook_writes():
     """deckbook's notes skip genanki's check for unescaped tags (apkg._note_class): every field is
     HTML it wrote itself, as this shows on the hostile corpus."""
-    banks = [load_bank(path) for path in sorted((TESTS / "banks" / "valid").glob("*.yaml"))]
+    banks = [load_bank(path) for path in sorted((BANKS / "valid").glob("*.yaml"))]
     checked = 0
     for bank in banks:
         for topic, questions in bank.sections():
@@ -399,7 +399,7 @@ def test_genanki_finds_no_invalid_tag_in_any_field_deckbook_writes():
 
 
 def test_a_deck_with_long_highlighted_lines_is_the_same_without_genanki_s_check(monkeypatch):
-    bank = load_bank(None, _bank_file_bytes("```python\n" + "x = [1, '<b>'];" * 200 + "\n```"))
+    bank = dates.one_date(load_bank(None, _bank_file_bytes("```python\n" + "x = [1, '<b>'];" * 200 + "\n```")), EPOCH)
     first = io.BytesIO()
     apkg.write(bank, first)
     monkeypatch.setattr(apkg._note_class(), "_check_invalid_html_tags_in_fields",

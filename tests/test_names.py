@@ -20,16 +20,17 @@ import pytest
 import yaml
 
 from anki_support import import_package
-from conftest import ROOT, TESTS
+from conftest import BANKS, ROOT, TESTS
 from deckbook.bank import (
     MAX_SLUG_CHARS, Bank, BankError, Question, Topic, anki_deck_name, anki_key, anki_tag, hidden_characters,
     json_schema,
     load_bank,
 )
+from deckbook import dates
 from deckbook.cli import cli
 from deckbook.exporters import apkg
 
-NAMES = TESTS / "banks" / "valid" / "anki-names.yaml"
+NAMES = BANKS / "valid" / "anki-names.yaml"
 NFD_CAFE = unicodedata.normalize("NFD", "Café")
 WHITE_SPACE = [chr(code) for code in range(0x3001) if chr(code).isspace()]
 
@@ -52,7 +53,7 @@ def _import_unchecked(col, tmp_path: Path, *, topics=("Topic",), tags=((),), dec
                 questions=questions, modified=1_700_000_000)
     package = tmp_path / "unchecked.apkg"
     with package.open("wb") as out:
-        apkg.write(bank, out)
+        apkg.write(dates.one_date(bank, 1_700_000_000), out)
     import_package(col, package)
     notes = {note["Id"]: note for note in map(col.get_note, col.find_notes(""))}
     return {
@@ -275,7 +276,7 @@ def test_names_anki_keeps_apart_arrive_in_anki_as_written(runner, col, tmp_path)
     assert runner.invoke(cli, ["anki", str(NAMES), "-o", str(out)]).exit_code == 0
     import_package(col, out)
     decks = {deck.name for deck in col.decks.all_names_and_ids()} - {"Default"}
-    assert decks == {"Interview", bank.deck, *(f"{bank.deck}::{topic.name}" for topic in bank.topics)}
+    assert decks == {"Interview", bank.deck, *(f"{bank.deck}::{topic.ordinal}. {topic.name}" for topic in bank.topics)}
     for question in bank.questions:
         (nid,) = col.find_notes(f'"Id:{question.id}"')
         assert sorted(col.get_note(nid).tags) == sorted(

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BUNDLED
-from deckbook import exporters
+from conftest import BUNDLED, EPOCH
+from deckbook import dates, exporters
 from deckbook.bank import load_bank
 from deckbook.cli import cli
 from deckbook.exporters.base import ExportError, Job
@@ -43,10 +43,11 @@ def big_bank(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def bank_file(tmp_path) -> Path:
-    """The bundled bank alone in a folder of its own (no project file beside it)."""
+    """The bundled bank and its dates ledger in a folder of their own (no project file beside them)."""
     folder = tmp_path / "bank"
     folder.mkdir()
     (folder / "questions.yaml").write_bytes(BUNDLED.read_bytes())
+    (folder / "questions.dates.toml").write_bytes(BUNDLED.with_name("questions.dates.toml").read_bytes())
     return folder / "questions.yaml"
 
 
@@ -85,7 +86,8 @@ def test_dev_null_is_refused_and_stays_a_device(runner, bank_file):
     result = runner.invoke(cli, ["anki", str(bank_file), "-o", "/dev/null"])
     assert result.exit_code == 2  # refused by its suffix already
     with pytest.raises(ExportError, match=r"^cannot write /dev/null: it is a character device, not a regular file$"):
-        exporters.build(load_bank(bank_file), [Job("apkg", load_bank(bank_file), Path("/dev/null"))])
+        bank = dates.one_date(load_bank(bank_file), EPOCH)
+        exporters.build(bank, [Job("apkg", bank, Path("/dev/null"))])
     after = os.stat("/dev/null")
     assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
     assert not [name for name in os.listdir("/dev") if name.startswith(".null.")]

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from deckbook import bank as bank_module
 from deckbook import cli
 from deckbook import markup
-from conftest import BUNDLED, ROOT, TESTS
+from conftest import BANKS, BUNDLED, ROOT, TESTS
 from deckbook.exporters import booklet
 from pdf_support import PYTHON, Booklet, question, squash, write_bank
 
-HOSTILE = TESTS / "banks" / "valid" / "hostile.yaml"
+HOSTILE = BANKS / "valid" / "hostile.yaml"
 EPOCH = "1700000000"
 LABELS = {"ANSWER", "EXPLANATION", "REAL-WORLD EXAMPLE", "COMMON MISTAKES", "PRODUCTION STORY"}
 

@@ -22,7 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from deckbook import bank as bank_module
 from deckbook import markup
 from deckbook.cli import cli
-from conftest import BUNDLED, ROOT, TESTS
+from conftest import BANKS, BUNDLED, ROOT, TESTS
 from deckbook.exporters import cards as cards_exporter
 from deckbook.exporters import worksheet as worksheet_exporter
 from pdf_support import FOOTER, PYTHON, Booklet, question, squash, words, write_bank
@@ -30,7 +30,7 @@ from pdf_support import FOOTER, PYTHON, Booklet, question, squash, words, write_
 EPOCH = "1700000000"
 STYLE = tomllib.loads((ROOT / "styles" / "booklet.toml").read_text(encoding="utf-8"))
 CARDS = STYLE["cards"]
-HOSTILE = TESTS / "banks" / "valid" / "hostile.yaml"
+HOSTILE = BANKS / "valid" / "hostile.yaml"
 MM = 72 / 25.4
 
 
