@@ -38,13 +38,14 @@ AHEAD = 86_400
 DIGEST_CHARS = 16  # 64 bits of SHA-256: a content check, and short lines to review
 
 _TABLES = ("format", "note-type", "questions", "removed")
-_ENTRY_KEYS = ("date", "digest")
+_ENTRY_KEYS = ("date", "digest", "left")
 _HEADER = """\
 # The dates ledger of {bank}, written by deckbook: commit it with the bank, do not edit it.
 # Each question's date is when its content (texts, tags, topic, difficulty) last changed. The
 # Anki deck dates each note with it, so a release updates only the notes that changed and a
 # learner's own edits to the others survive. The digest tells deckbook that a question changed.
-# "removed" lists the questions that left the bank, and when. See deckbook's docs/dates.md.
+# "removed" lists the questions that left the bank: their last date and when they left.
+# See deckbook's docs/dates.md.
 """
 
 
@@ -54,10 +55,12 @@ class DateError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One question's (or the note type's) date, in seconds since the epoch, and content digest."""
+    """One question's (or the note type's) date, in seconds since the epoch, and content digest;
+    for a question that left the bank, also when it left."""
 
     date: int
     digest: str
+    left: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,10 +135,10 @@ def read_ledger(path: Path) -> Ledger | None:
     """The ledger at *path*, None if there is none; InputError with every problem located."""
     try:
         document = read_toml(path, limit=MAX_FILE_BYTES)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):  # none, or nothing deckbook can read or replace
         return None
     except TomlError as exc:
-        raise InputError([replace(problem, message=problem.message + _CONFLICT_HINT)
+        raise InputError([replace(problem, message=problem.message + _CONFLICT_HINT.format(file=path.name))
                           if problem.message.startswith("TOML syntax") else problem
                           for problem in exc.problems]) from None
     return _Reader(document).ledger()
@@ -158,14 +161,15 @@ def update(ledger: Ledger | None, notetype: str, questions: Mapping[str, str], n
 
     def dated(digest: str, previous: Entry | None) -> Entry:
         if previous is not None and previous.digest == digest:
-            return previous
-        return Entry(max(now, previous.date + 1) if previous is not None else now, digest)
+            return Entry(previous.date, digest) if previous.left else previous  # back as it left: its date
+        return Entry(max(now, previous.date + 1, previous.left + 1) if previous is not None else now, digest)
 
     entries = {key: dated(digest, before.get(key)) for key, digest in questions.items()}
     removed = {key: entry for key, entry in old.removed.items() if key not in questions}
     gone = sorted(key for key in old.questions if key not in questions)
     for key in gone:
-        removed[key] = Entry(max(now, old.questions[key].date + 1), old.questions[key].digest)
+        entry = old.questions[key]
+        removed[key] = Entry(entry.date, entry.digest, max(now, entry.date + 1))
     note_type = dated(notetype, old.notetype)
     changes = Changes(
         added=tuple(key for key in questions if key not in old.questions),
@@ -185,7 +189,8 @@ def render(ledger: Ledger, bank_name: str) -> bytes:
     for table, entries in (("questions", ledger.questions), ("removed", ledger.removed)):
         if entries or table == "questions":
             lines.append(f"\n[{table}]\n")
-            lines += [f'{key} = {{ date = {_stamp(entry.date)}, digest = "{entry.digest}" }}\n'
+            lines += [f'{key} = {{ date = {_stamp(entry.date)}, digest = "{entry.digest}"'
+                      + (f", left = {_stamp(entry.left)}" if entry.left else "") + " }\n"
                       for key, entry in sorted(entries.items())]
     return "".join(lines).encode()
 
@@ -250,7 +255,7 @@ def cannot_write(path: Path) -> str | None:
 
 # -- inside --------------------------------------------------------------------------------
 _CONFLICT_HINT = ("; if git left conflict markers in the ledger, take either side whole (git checkout "
-                  "--theirs FILE), then run deckbook build: it re-dates the questions that differ")
+                  "--theirs {file}), then run deckbook build: it re-dates the questions that differ")
 
 
 def _fallback(bank: Bank, path: Path | None, date: int, why: str) -> Dating:
@@ -262,7 +267,7 @@ def _fallback(bank: Bank, path: Path | None, date: int, why: str) -> Dating:
 
 
 def _removed(ledger: Ledger) -> dict[str, int]:
-    return {key: entry.date for key, entry in sorted(ledger.removed.items())}
+    return {key: entry.left for key, entry in sorted(ledger.removed.items())}
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -317,46 +322,62 @@ class _Reader:
             self.error(("format",), f"format {data['format']!r} is not one this deckbook reads ({FORMAT}); "
                        "a newer deckbook wrote it", at_value=True)
         notetype = self.entry(("note-type",), data["note-type"]) if "note-type" in data else None
-        tables = {name: self.entries(name, data.get(name, {})) for name in ("questions", "removed")}
+        tables = {name: self.entries(name, data.get(name, {}), left=name == "removed")
+                  for name in ("questions", "removed")}
         if self.problems:
             raise InputError(self.problems)
         return Ledger(notetype, tables["questions"], tables["removed"])
 
-    def entries(self, name: str, value: object) -> dict[str, Entry]:
+    def entries(self, name: str, value: object, *, left: bool) -> dict[str, Entry]:
         if not isinstance(value, dict):
             self.error((name,), f"'{name}' must be a table of question ids, not {kind(value)}")
             return {}
         found = {}
         for key, entry in value.items():
-            checked = self.entry((name, key), entry)
+            checked = self.entry((name, key), entry, left=left)
             if checked is not None:
                 found[key] = checked
         return found
 
-    def entry(self, path: tuple[str, ...], value: object) -> Entry | None:
+    def entry(self, path: tuple[str, ...], value: object, *, left: bool = False) -> Entry | None:
         if not isinstance(value, dict):
             self.error(path, f"'{self.document.dotted(path)}' must be {{ date = ..., digest = ... }}, not {kind(value)}")
             return None
+        known = _ENTRY_KEYS if left else _ENTRY_KEYS[:2]
         for key in value:
-            if key not in _ENTRY_KEYS:
-                self.error((*path, key), f"unknown key '{key}'{did_you_mean(key, _ENTRY_KEYS)}")
-        date, digest = value.get("date"), value.get("digest")
+            if key not in known:
+                self.error((*path, key), f"unknown key '{key}'{did_you_mean(key, known)}")
+        digest = value.get("digest")
         ok = True
-        if not (isinstance(date, datetime.datetime) and date.tzinfo is not None):
-            self.error((*path, "date") if "date" in value else path,
-                       f"'{self.document.dotted(path)}' needs a date with its time zone, such as "
-                       f"2026-01-31T12:00:00Z, not {kind(date) if date is not None else 'none'}", at_value=True)
+        gone = self.when(path, value, "left") if left else 0
+        seconds = self.when(path, value, "date")
+        if "digest" not in value:
+            self.error(path, f"'{self.document.dotted(path)}' has no digest", at_value=True)
             ok = False
-        if not (isinstance(digest, str) and len(digest) == DIGEST_CHARS
+        elif not (isinstance(digest, str) and len(digest) == DIGEST_CHARS
                 and all(char in "0123456789abcdef" for char in digest)):
-            self.error((*path, "digest") if "digest" in value else path,
-                       f"'{self.document.dotted(path)}' needs a digest of {DIGEST_CHARS} hexadecimal digits",
+            self.error((*path, "digest"), f"'{self.document.dotted(path)}' needs a digest of {DIGEST_CHARS} "
+                       "lowercase hexadecimal digits",
                        at_value=True)
             ok = False
-        if not ok:
+        if not ok or seconds is None or gone is None:
             return None
-        assert isinstance(date, datetime.datetime) and isinstance(digest, str)
-        return Entry(int(date.timestamp()), digest)
+        assert isinstance(digest, str)
+        return Entry(seconds, digest, gone)
+
+    def when(self, path: tuple[str, ...], entry: dict, key: str) -> int | None:
+        """The date and time at *key* of *entry*, in seconds; None, reported, if it is not one."""
+        value = entry.get(key)
+        what = f"'{self.document.dotted(path)}'"
+        if key not in entry:
+            self.error(path, f"{what} has no {key}", at_value=True)
+        elif not (isinstance(value, datetime.datetime) and value.tzinfo is not None):
+            self.error((*path, key), f"{what} needs {key} = a date and time in UTC, such as 2026-01-31T12:00:00Z, "
+                       f"not {kind(value)}" + (" without a time zone" if isinstance(
+                           value, (datetime.date, datetime.time)) else ""), at_value=True)
+        else:
+            return int(value.timestamp())
+        return None
 
     def error(self, path: tuple, message: str, *, at_value: bool = False) -> None:
         self.problems.append(self.document.error(path, message, at_value=at_value))

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from deckbook import bank as bank_module
 from deckbook import cli
-from deckbook import markup
+from deckbook import dates, markup
 from conftest import BANKS, BUNDLED, ROOT, TESTS
 from deckbook.exporters import booklet
 from pdf_support import PYTHON, Booklet, question, squash, write_bank
@@ -227,15 +227,17 @@ def test_pdffonts_lists_every_font_as_embedded(hostile):
         assert fields[1] == "TrueType" and fields[-5:-2] == ["yes", "yes", "yes"], row
 
 
-def test_title_subject_keywords_and_dates_come_from_the_bank(bundled):
+def test_title_subject_keywords_and_dates_come_from_the_bank_and_its_ledger(bundled):
     bank = load(BUNDLED)
     info = bundled.reader.metadata
     assert info.title == bank.title
     assert info.subject == bank.subtitle
     for word in ("Python", "Machine Learning", "LLMs", "Testing", "exceptions", "fixtures"):
         assert word in info["/Keywords"]
-    when = datetime.fromtimestamp(int(EPOCH), timezone.utc)
-    assert info.creation_date == when and info.modification_date == when
+    ledger = dates.read_ledger(dates.ledger_path(BUNDLED))
+    when = datetime.fromtimestamp(max(entry.date for entry in ledger.questions.values()), timezone.utc)
+    assert info.creation_date == when and info.modification_date == when  # the latest question date
+    assert f"Updated {when:%Y-%m-%d}" in bundled.pages[0]
 
 
 @pytest.mark.slow

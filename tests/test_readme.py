@@ -30,9 +30,10 @@ def checkout(tmp_path):
     """A git repository holding the bundled bank and project file, like a user's bank repository."""
     shutil.copy(BUNDLED, tmp_path / "questions.yaml")
     shutil.copy(ROOT / "deckbook.toml", tmp_path / "deckbook.toml")
+    shutil.copy(ROOT / "questions.dates.toml", tmp_path / "questions.dates.toml")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-C", str(tmp_path)]
     subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "questions.yaml", "deckbook.toml"], check=True)
+    subprocess.run([*git, "add", "questions.yaml", "deckbook.toml", "questions.dates.toml"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "bank"], check=True)
     return tmp_path
 

@@ -5,12 +5,14 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import BUNDLED, ROOT
+from deckbook import dates
 
 BIN = Path(sys.executable).parent
 DEFAULT_TZ_LOCALE = {"TZ": "UTC", "LC_ALL": "C", "LANG": "C"}
@@ -26,12 +28,22 @@ def _build(folder: Path, env: dict[str, str], *args: str) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted((folder / "dist").iterdir())}
 
 
-def _copy(folder: Path, mtime: int | None = None) -> Path:
+def _copy(folder: Path, mtime: int | None = None, ledger: bool = True) -> Path:
+    """The bundled bank (and its dates ledger, with *ledger*) in *folder*, modified at *mtime*."""
     folder.mkdir(parents=True)
     shutil.copy(BUNDLED, folder / "questions.yaml")
+    if ledger:
+        shutil.copy(BUNDLED.with_name("questions.dates.toml"), folder / "questions.dates.toml")
     if mtime is not None:
-        os.utime(folder / "questions.yaml", (mtime, mtime))
+        for path in folder.iterdir():
+            os.utime(path, (mtime, mtime))
     return folder
+
+
+def _latest(folder: Path) -> str:
+    """The latest question date in *folder*'s ledger, as manifest.json writes it."""
+    ledger = dates.read_ledger(folder / "questions.dates.toml")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(e.date for e in ledger.questions.values())))
 
 
 @pytest.mark.slow
@@ -47,15 +59,15 @@ def test_same_bank_and_source_date_epoch_build_the_same_bytes_anywhere(tmp_path)
 
 
 @pytest.mark.slow
-def test_without_source_date_epoch_the_bank_files_date_decides(tmp_path):
+def test_with_a_current_ledger_neither_the_clock_nor_file_dates_matter(tmp_path):
     env = {"SOURCE_DATE_EPOCH": None, **DEFAULT_TZ_LOCALE}
     first = _build(_copy(tmp_path / "a", 1_700_000_000), env)
-    same = _build(_copy(tmp_path / "b", 1_700_000_000), {**env, "TZ": "Asia/Kolkata"})
-    later = _build(_copy(tmp_path / "c", 1_700_086_400), env)
-    assert first == same
-    for name in first:
-        assert later[name] != first[name], name  # the date moves every artifact, so Anki updates
-    assert b'"date": "2023-11-15T22:13:20Z"' in later["manifest.json"]
+    checked_out_later = _build(_copy(tmp_path / "b", 1_800_000_000), {**env, "TZ": "Asia/Kolkata"})
+    dated = _build(_copy(tmp_path / "c"), {**env, "SOURCE_DATE_EPOCH": "1750000000"})
+    assert first == checked_out_later == dated
+    assert f'"date": "{_latest(tmp_path / "a")}"'.encode() in first["manifest.json"]
+    assert (tmp_path / "a" / "questions.dates.toml").read_bytes() == BUNDLED.with_name(
+        "questions.dates.toml").read_bytes()  # current: not rewritten
 
 
 @pytest.mark.slow
@@ -125,7 +137,7 @@ def test_the_composite_actions_build_step_runs_as_github_would(tmp_path):
                  "out/SHA256SUMS", "out/manifest.json"]
     assert outputs.read_text().splitlines() == [f"apkg=out/{slug}.apkg", f"pdf=out/{slug}.pdf",
                                                  "files<<DECKBOOK_EOF", *artifacts, "DECKBOOK_EOF"]
-    assert b'"date": "2023-11-14T22:13:20Z"' in (repo / "out" / "manifest.json").read_bytes()
+    assert f'"date": "{_latest(repo)}"'.encode() in (repo / "out" / "manifest.json").read_bytes()
     declared = set(action["inputs"])
     used = set(re.findall(r"inputs\.([\w-]+)", (ROOT / "action.yml").read_text()))
     assert used == declared
