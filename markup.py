@@ -1,6 +1,7 @@
 """The bank's Markdown subset: parsed once into blocks, rendered to escaped HTML for cards.
 
-Paragraphs, `inline code`, **bold**, *italic*, bullet and numbered lists (MAX_LIST_DEPTH deep at
+Paragraphs, `inline code`, **bold**, *italic* (asterisks only: an underscore is always the character,
+so __init__ and snake_case_name print as typed), bullet and numbered lists (MAX_LIST_DEPTH deep at
 most; a marker with nothing after it is text) and fenced code blocks; everything else, raw HTML
 included, is literal text. The parse is markdown-it-py (CommonMark) with only those rules
 enabled, so emphasis and code spans follow the spec people already know; both exporters render
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from typing import Union
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import emphasis
+from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -70,16 +73,25 @@ class CodeBlock:
 
 Block = Union[Paragraph, ListBlock, CodeBlock]
 
+
+
+def _star_emphasis(state: StateInline, silent: bool) -> bool:
+    """CommonMark's emphasis rule for '*' alone: '_' is never emphasis, so __init__, __enter__ and
+    snake_case_name, all over Python answers, print as typed instead of bold 'init'."""
+    return state.src[state.pos] == "*" and emphasis.tokenize(state, silent)
+
+
 _MD = MarkdownIt("zero").enable(["backticks", "emphasis", "escape", "list", "fence"])
+_MD.inline.ruler.at("emphasis", _star_emphasis)
 #: Lists nest at most this deep. markdown-it reads nothing below nesting level maxNesting (20),
 #: and a list and its item take a level each: an item ten lists deep would come out empty, with
 #: everything after it in the text gone. The bank's checks refuse deeper lists (problems()).
 MAX_LIST_DEPTH = (_MD.options["maxNesting"] - 2) // 2
 # Nothing here can start markup: such text is one plain paragraph, without the parser.
-_PLAIN = re.compile(r"[`*_\\\n]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^\s*~~~", re.MULTILINE)
+_PLAIN = re.compile(r"[`*\\\n]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^\s*~~~", re.MULTILINE)
 # What can start a block on a line, or emphasis and escapes outside code spans.
 _BLOCK_START = re.compile(r"(?:[-+*]|\d+[.)])(?:\s|$)|```|~~~")
-_INLINE_MARKUP = re.compile(r"[*_\\]")
+_INLINE_MARKUP = re.compile(r"[*\\]")
 _BACKTICKS = re.compile(r"`+")
 # What may be a list marker: each level of a nested list needs one (an over-count is harmless).
 _MARKER = re.compile(r"(?<!\S)(?:[-+*]|\d{1,9}[.)])(?!\S)")
