@@ -55,6 +55,8 @@ _ONE_LINE = re.compile(r"[\t\n\u2028\u2029]")  # the breaks and tabs the other r
 # end) or ':::' (see tags()); both together are these
 _CHANGED_TAG = r"^::|::$|:::"
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+_SEPARATOR = re.compile(r"[ \n]")  # where a value may part from its source: folding, indentation
+_ESCAPE_DIGITS = {"x": 2, "u": 4, "U": 8}  # hex digits after a double-quoted escape: \x41, \u00e9
 # Anchor and alias names as libyaml and PyYAML scan them; any other character ends the name.
 _ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
 _ALIAS = re.compile(r"\*([0-9A-Za-z_-]+)")
@@ -298,6 +300,7 @@ class _Checker:
         self.shown = printable(path)  # a file name can hold what a terminal obeys, too
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
+        self.source = ""  # the YAML text, once decoded
         self.topic_keys: dict[str, yaml.Node] = {}
         self.free_ids = _FreeIds((), "q")  # from every id the bank's questions give, valid or not
         self.comparisons = 100_000  # for suggestions: a bank of thousands of typos must not take hours
@@ -315,10 +318,9 @@ class _Checker:
         self.comparisons -= len(choices)
         return did_you_mean(word, list(choices)) if self.comparisons >= 0 else ""
 
-    def warn(self, node: yaml.Node, message: str) -> None:
-        mark = node.start_mark
-        self.warnings.append(Diagnostic(self.shown, mark.line + 1, mark.column + 1, printable(message),
-                                        "warning"))
+    def warn(self, node: yaml.Node, message: str, *, at: tuple[int, int] | None = None) -> None:
+        line, column = at or (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.warnings.append(Diagnostic(self.shown, line, column, printable(message), "warning"))
 
     # -- bytes to nodes --------------------------------------------------------------------
     def decode(self, data: bytes) -> str | None:
@@ -344,6 +346,7 @@ class _Checker:
         return text
 
     def compose(self, text: str) -> yaml.Node | None:
+        self.source = text
         try:
             root = yaml.compose(text, Loader=_Loader)
         except yaml.reader.ReaderError as exc:  # a character YAML forbids raw (NUL, ESC): no mark yet
@@ -433,10 +436,11 @@ class _Checker:
                 self.error(key, f"unknown key '{name}' in {what}{hint}")
         return entries
 
-    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, warn_hidden: bool = False
+    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, prose: bool = False
              ) -> str | None:
-        """A non-empty string scalar of at most *limit* characters, or None after reporting why not;
-        with *warn_hidden*, a warning for its invisible characters (a name's are errors instead)."""
+        """A non-empty string scalar of at most *limit* characters, or None after reporting why not.
+        *prose* is a text to read, not a name: a warning for its invisible characters (a name's are
+        errors instead), and one at each place its markup prints otherwise than typed."""
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
             if node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"{what} is empty; write its text")
@@ -458,15 +462,19 @@ class _Checker:
             for problem in problems:
                 self.error(node, f"{what} {problem}")
             return None
-        if not _CONTROL_ORHIDDEN.search(value):  # the usual case: one pass, at C speed
-            return value
-        bad = _CONTROL.search(value)
-        if bad:
-            self.error(node, f"{what} contains the control character U+{ord(bad.group()):04X}, "
-                       "which no card or page can show; remove it")
-            return None
-        if warn_hidden:
-            self.hidden_warning(node, value, what)
+        if _CONTROL_ORHIDDEN.search(value):  # rare: the usual text is one pass, at C speed
+            bad = _CONTROL.search(value)
+            if bad:
+                self.error(node, f"{what} contains the control character U+{ord(bad.group()):04X}, "
+                           "which no card or page can show; remove it")
+                return None
+            if prose:
+                self.hidden_warning(node, value, what)
+        if prose:
+            surprises = markup.surprises(value)
+            places = _positions(self.source, node, [surprise.offset for surprise in surprises])
+            for surprise, place in zip(surprises, places):
+                self.warn(node, f"{what}: {surprise.message}", at=place)
         return value
 
     def hidden_error(self, node: yaml.Node, name: str, what: str) -> bool:
@@ -518,7 +526,7 @@ class _Checker:
             if node.tag != "tag:yaml.org,2002:int" or node.value.strip() != str(FORMAT_VERSION):
                 self.error(node, f"format must be {FORMAT_VERSION}, the only format this deckbook reads; "
                            f"found '{node.value if isinstance(node, yaml.ScalarNode) else _kind(node)}'")
-        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, warn_hidden=key == "subtitle")
+        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, prose=key == "subtitle")
                  for key in ("title", "subtitle", "deck", "namespace") if key in top}
         for key, value in texts.items():
             if value is not None and key != "subtitle" and not self.hidden_error(top[key][1], value, key):
@@ -654,7 +662,7 @@ class _Checker:
         values: dict[str, str | None] = {}
         for key in ("topic", "question", "answer", *OPTIONAL_TEXTS):
             if key in entries:
-                values[key] = self.text(entries[key][1], f"'{key}' of {what}", warn_hidden=key != "topic")
+                values[key] = self.text(entries[key][1], f"'{key}' of {what}", prose=key != "topic")
         topic = values.get("topic")
         if topic is not None and topic not in topic_ids:
             listed = ", ".join(itertools.islice(topic_ids, 10)) + (", ..." if len(topic_ids) > 10 else "")
@@ -684,9 +692,9 @@ class _Checker:
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
                 self.error(node, f"mistakes of {what} is an empty list; remove it or add items")
-            items = [self.text(item, f"a mistake of {what}", warn_hidden=True) for item in node.value]
+            items = [self.text(item, f"a mistake of {what}", prose=True) for item in node.value]
             return tuple(item for item in items if item is not None)
-        value = self.text(node, f"mistakes of {what}", warn_hidden=True)
+        value = self.text(node, f"mistakes of {what}", prose=True)
         return (value,) if value is not None else ()
 
     def tags(self, node: yaml.Node, what: str) -> tuple[str, ...]:
@@ -776,6 +784,69 @@ def _ignored(name: str, other: str, *, deck: bool) -> str:
         if first != second:  # without this step, they differ
             found.append(reason)
     return " and ".join(found) or "how characters are encoded"  # either step alone: "Ω" and "Ω" (ohm)
+
+
+def _positions(source: str, node: yaml.ScalarNode, offsets: list[int]) -> list[tuple[int, int]]:
+    """The 1-based line and column in *source*, the bank's text, of the characters at *offsets*
+    (ascending) in *node*'s value.
+
+    The value is its source less YAML's quotes, escapes, indentation and line folding, so the
+    two are walked side by side, each only forward: time linear in the scalar, however many
+    offsets. A character the walk cannot follow is placed at the scalar's start."""
+    value, style = node.value, node.style
+    start, end = node.start_mark.index, node.end_mark.index
+    if style in ("|", ">"):  # the text starts on the line after the indicator (and its comment)
+        header = _LINE_BREAK.search(source, start, end)
+        start = header.end() if header else end
+    elif style in ("'", '"'):
+        start += 1
+    found: list[int] = []  # the source index of each offset's character
+    index, at = 0, start
+    while len(found) < len(offsets) and index < len(value):
+        # Most of a value is its source as it stands: a word at a time, compared at C speed.
+        separator = _SEPARATOR.search(value, index + 1)
+        stop = separator.start() if separator else len(value)
+        if source.startswith(value[index:stop], at, end):
+            while len(found) < len(offsets) and offsets[len(found)] < stop:
+                found.append(at + offsets[len(found)] - index)
+            at, index = at + stop - index, stop
+            continue
+        char = value[index]  # the rest, a character at a time
+        while at < end:
+            here = source[at]
+            if style == '"' and here == "\\":
+                escaped = source[at + 1 : at + 2]
+                if escaped and escaped in "\r\n\x85\u2028\u2029":  # a line continued: no character
+                    at += 3 if source[at + 1 : at + 3] == "\r\n" else 2
+                    continue
+                here_is, at = at, at + 2 + _ESCAPE_DIGITS.get(escaped, 0)
+                break
+            if style == "'" and source[at : at + 2] == "''":
+                here_is, at = at, at + 2
+                break
+            if here == char:
+                here_is, at = at, at + 1
+                break
+            if char in " \n" and here in "\r\n\x85\u2028\u2029":  # a line break, or a folded one
+                here_is, at = at, at + (2 if source[at : at + 2] == "\r\n" else 1)
+                break
+            at += 1
+        else:  # not met: the rest of the offsets go to the scalar's start
+            break
+        if offsets[len(found)] == index:
+            found.append(here_is)
+        index += 1
+    line, line_start = node.start_mark.line + 1, node.start_mark.index - node.start_mark.column
+    places = []
+    breaks = _LINE_BREAK.finditer(source, line_start, found[-1] if found else line_start)
+    next_break = next(breaks, None)
+    for position in found:
+        while next_break is not None and next_break.end() <= position:
+            line, line_start = line + 1, next_break.end()
+            next_break = next(breaks, None)
+        places.append((line, position - line_start + 1))
+    places += [(node.start_mark.line + 1, node.start_mark.column + 1)] * (len(offsets) - len(found))
+    return places
 
 
 def _booklet_numbers(items: list[yaml.Node], topic_ids: dict[str, None]) -> list[int]:

@@ -9,7 +9,17 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 VALID = sorted((TESTS / "banks" / "valid").glob("*.yaml"))
 INVALID = sorted((TESTS / "banks" / "invalid").glob("*.yaml"))
+WARNINGS = sorted((TESTS / "banks" / "warnings").glob("*.yaml"))  # valid, with what they must warn
 BUNDLED = ROOT / "questions.yaml"
+
+
+def expected_lines(bank_file: Path) -> list[str]:
+    """The lines a corpus file says it must print: its '# expect:' lines or its .expect file."""
+    sidecar = bank_file.with_suffix(".expect")
+    text = sidecar.read_text() if sidecar.exists() else bank_file.read_bytes().decode("utf-8", "replace")
+    lines = [line.removeprefix("# expect: ") for line in text.splitlines()
+             if sidecar.exists() or line.startswith("# expect: ")]
+    return [f"{bank_file}:{line}" for line in lines]
 
 
 @pytest.fixture

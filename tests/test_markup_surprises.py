@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from anki_support import import_package, read_card_side
-from conftest import TESTS
+from conftest import TESTS, WARNINGS, expected_lines
 from deckbook import markup
 from deckbook.cli import cli
 
@@ -63,3 +63,94 @@ def test_dunder_names_keep_their_underscores_in_the_booklet_text(runner, tmp_pat
     assert "What do __enter__, __exit__ and __mul__ do for a_b * c_d?" in " ".join(text.split())
     for name in DUNDERS:
         assert name in text, name
+
+
+# -- what prints otherwise than typed: a warning at its line and column --------------------------
+@pytest.mark.parametrize("bank_file", WARNINGS, ids=lambda path: path.stem)
+def test_a_surprise_is_a_warning_at_its_line_and_column_and_the_bank_stays_valid(runner, bank_file):
+    result = runner.invoke(cli, ["validate", str(bank_file)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == expected_lines(bank_file)
+    assert result.stdout.startswith(f"{bank_file}: valid: ")
+
+
+def test_every_warning_bank_expects_a_warning():
+    assert len(WARNINGS) >= 4
+    for bank_file in WARNINGS:
+        assert expected_lines(bank_file), bank_file
+
+
+def test_build_prints_the_surprises_and_check_fails_on_them(runner, tmp_path):
+    bank_file = TESTS / "banks" / "warnings" / "intraword-asterisks.yaml"
+    checked = runner.invoke(cli, ["build", str(bank_file), "--check", "--out", str(tmp_path / "gate")])
+    assert checked.exit_code == 1
+    assert checked.stderr.splitlines() == [*expected_lines(bank_file),
+                                           "error: --check: 8 warnings; nothing was written"]
+    assert not (tmp_path / "gate").exists()
+    built = runner.invoke(cli, ["anki", str(bank_file), "-o", str(tmp_path / "deck.apkg")])
+    assert built.exit_code == 0
+    assert built.stderr.splitlines() == expected_lines(bank_file)
+
+
+def _warnings(runner, tmp_path, text: bytes) -> list[str]:
+    bank_file = tmp_path / "bank.yaml"
+    bank_file.write_bytes(text)
+    result = runner.invoke(cli, ["validate", str(bank_file)])
+    assert result.exit_code == 0, result.output
+    return [line.removeprefix(f"{bank_file}:") for line in result.stderr.splitlines()]
+
+
+_HEAD = b"title: T\ntopics:\n  a: A\nquestions:\n  - id: q\n    topic: a\n    question: Q?\n"
+
+
+@pytest.mark.parametrize(("answer", "where"), [
+    (b"    answer: 2*3*4\n", "8:13"),
+    (b"    answer: \"x\\t\\u00e9\\x41 2*3*4\"\n", "8:28"),
+    (b"    answer: 'it''s ''a'' 2*3*4'\n", "8:26"),
+    (b"    answer: \"a \\\n      b 2*3*4\"\n", "9:9"),
+    (b"    answer: |-  # a comment: 1*2*3\n      line one\n\n        2*3*4 indented\n", "11:9"),
+    (b"    answer: |2\n        two more 2*3*4\n", "9:18"),
+    (b"    answer: >\n      folded\n      \xc3\xa9\xe2\x82\xac 2*3*4\n", "10:10"),
+    (b"    answer: >\r\n      crlf\r\n      folded 2*3*4\r\n", "10:14"),
+    (b"    answer: |\r\n      crlf\r\n      literal 2*3*4\r\n", "10:15"),
+    (b"    answer:\n      plain\n\n      over 2*3*4\n", "11:12"),
+])
+def test_a_surprise_is_located_in_every_kind_of_yaml_text(runner, tmp_path, answer, where):
+    found = _warnings(runner, tmp_path, _HEAD + answer)
+    assert [line.split(": warning: ")[0] for line in found] == [where], found
+
+
+def test_a_thousand_surprises_in_one_text_are_ten_warnings(runner, tmp_path):
+    found = _warnings(runner, tmp_path, _HEAD + b"    answer: " + b"a*b*c " * 1000 + b"\n")
+    assert len(found) == markup.MAX_SURPRISES == 10
+    assert found[0] == ("8:13: warning: 'answer' of question 'q': the asterisks in a*b*c make 'b' "
+                        "italic and do not print; write `a*b*c` or a\\*b\\*c to print them")
+    assert found[-1] == ("8:67: warning: 'answer' of question 'q': 991 more places from here print "
+                         "otherwise than typed, as the warnings above say")
+
+
+@pytest.mark.parametrize("text", [
+    "2 * 3 * 4", "`2*3*4`", "2\\*3\\*4", "**bold** and *italic*", "f(*args, **kwargs)", "*args and **kwargs",
+    "a | b", "ps aux | grep x", "x\\", "C:\\Users\\me", "```\n| a |\n|---|\n```", "```\n    code\n```",
+    "para\n    continued", "1. item\n\n    more of the item", "- a\\\n", "__init__ and __exit__",
+])
+def test_what_prints_as_typed_is_no_surprise(text):
+    assert markup.surprises(text) == ()
+
+
+@pytest.mark.parametrize(("text", "offset", "start"), [
+    ("2*3*4", 0, "the asterisks in 2*3*4 make '3' italic"),
+    ("Is (2*3*4) 24?", 4, "the asterisks in 2*3*4 make '3' italic"),
+    ("x**2 + y**2", 0, "the asterisks in x**2 + y**2 make '2 + y' bold"),
+    ("**Note**s", 0, "the asterisks in **Note**s make 'Note' bold"),
+    ("one\\\ntwo", 3, "the backslash at the end of this line does not print"),
+    ("a\n\n    code", 7, "this code, indented instead of fenced (1 line)"),
+    ("\tcode", 1, "this code, indented instead of fenced (1 line)"),
+    ("```\nx\n```\n    after", 14, "this code, indented instead of fenced (1 line)"),
+    ("- item\n\n      code", 14, "this code, indented instead of fenced"),
+    ("a | b\n--|--", 0, "this table (2 rows)"),
+    ("  - x\n\n    a | b\n    --|--", 11, "this table (2 rows)"),
+])
+def test_a_surprise_is_found_at_its_offset(text, offset, start):
+    (surprise,) = markup.surprises(text)
+    assert (surprise.offset, surprise.message[: len(start)]) == (offset, start)
