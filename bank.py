@@ -56,6 +56,10 @@ _ONE_LINE = re.compile(r"[\t\n\u2028\u2029]")  # the breaks and tabs the other r
 _CHANGED_TAG = r"^::|::$|:::"
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _SEPARATOR = re.compile(r"[ \n]")  # where a value may part from its source: folding, indentation
+# A line YAML reads as structure: a list item, a comment, a document marker or a plain key
+_YAML_LINE = re.compile(r"[ ]*(?:-(?:[ ]|$)|#|---|\.\.\.|(?:[\w.-]+|\"[^\"]*\"|'[^']*')[ ]*:(?:[ ]|$))")
+#: The characters that cannot start a text without quotes, as messages name them
+_UNSTARTABLE = {"`": "a backtick (`)", "@": "an at sign (@)", "%": "a percent sign (%)"}
 _ESCAPE_DIGITS = {"x": 2, "u": 4, "U": 8}  # hex digits after a double-quoted escape: \x41, \u00e9
 # Anchor and alias names as libyaml and PyYAML scan them; any other character ends the name.
 _ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
@@ -356,14 +360,7 @@ class _Checker:
             self.error(None, "YAML syntax: collections nested too deeply; a bank needs a few levels")
             return None
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            problem = " ".join(filter(None, (exc.problem, exc.context and f"({exc.context})")))
-            if mark and text[mark.index : mark.index + 1] == "\t":
-                problem = "a tab character; YAML indents with spaces only"
-            elif exc.context == "while scanning a quoted scalar" and exc.context_mark:
-                where = (exc.context_mark.line + 1, exc.context_mark.column + 1)
-                problem = f"the quote opened here is never closed ({exc.problem})"
+            where, problem = _syntax_problem(text, exc)
             self.error(None, f"YAML syntax: {problem}", at=where)
             return None
         except yaml.YAMLError as exc:
@@ -421,7 +418,9 @@ class _Checker:
             self.error(node, f"{what} must be a mapping of keys to values, not {_kind(node)}")
             return {}
         entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        previous: yaml.Node | None = None
         for key, value in node.value:
+            before, previous = previous, value
             if not isinstance(key, yaml.ScalarNode):
                 self.error(key, f"a key in {what} must be a plain word, not {_kind(key)}")
                 continue
@@ -433,6 +432,11 @@ class _Checker:
             entries[name] = (key, value)
             if keys and name not in keys:
                 hint = self.suggest(name, keys) or f"; expected one of: {', '.join(keys)}"
+                if (isinstance(before, yaml.ScalarNode) and before.style in ("|", ">")
+                        and before.end_mark.line == key.start_mark.line and "did you mean" not in hint):
+                    # a code line indented too little ended the block above, and reads as a key
+                    hint += (f"; if this line belongs to the {before.style} block of line "
+                             f"{before.start_mark.line + 1}, indent it as far as that block's text")
                 self.error(key, f"unknown key '{name}' in {what}{hint}")
         return entries
 
@@ -444,6 +448,11 @@ class _Checker:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
             if node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"{what} is empty; write its text")
+            elif _colon_made_mapping(node):  # "- Note: it fails" in a list of mistakes
+                key = node.value[0][0]
+                self.error(node, f"{what} must be text, not a mapping: the ': ' after '{key.value}' "
+                           "makes one; put the whole text in quotes, or write it as a block (|)",
+                           at=(key.end_mark.line + 1, key.end_mark.column + 1))
             elif isinstance(node, yaml.ScalarNode) and node.value.strip():
                 self.error(node, f"{what} must be text, not {_kind(node)}; "
                            f"put it in quotes if you mean the text '{node.value}'")
@@ -784,6 +793,142 @@ def _ignored(name: str, other: str, *, deck: bool) -> str:
         if first != second:  # without this step, they differ
             found.append(reason)
     return " and ".join(found) or "how characters are encoded"  # either step alone: "Ω" and "Ω" (ohm)
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> tuple[tuple[int, int], str]:
+    """Where the mistake behind a YAML syntax error is, and what it is, in an author's words.
+
+    The parser stops where it can go no further, which is not always where the mistake is: a
+    line indented too little inside a | block ends the block there, and the parser fails lines
+    later. The mark that points at the mistake is used, or the line found by reading back."""
+    mark = exc.problem_mark or exc.context_mark
+    where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = " ".join(filter(None, (exc.problem, exc.context and f"({exc.context})")))
+    found = text[mark.index : mark.index + 1] if mark else ""
+    if found == "\t":
+        return where, "a tab character; YAML indents with spaces only"
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark:
+        return ((exc.context_mark.line + 1, exc.context_mark.column + 1),
+                f"the quote opened here is never closed ({exc.problem})")
+    if exc.problem_mark is None:
+        return where, problem
+    lines = _LINE_BREAK.split(text)
+    broken = _broken_block(text, lines, exc.problem_mark.line)
+    if broken is not None:
+        return broken
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    before = line[: mark.column]
+    if "cannot start any token" in (exc.problem or ""):
+        name = _UNSTARTABLE.get(found, f"'{found}'")
+        return where, (f"a text cannot start with {name} unless it is quoted; put the whole text in "
+                       f"quotes, or write it as a block: {_block_for(before)} and the text on the "
+                       "lines below, indented")
+    if found == ":" and "flow" in (exc.context or ""):  # {question: What: now?}
+        return where, (f"the ':' at column {mark.column + 1} is inside a text without quotes in "
+                       "{ } or [ ], where YAML takes it for a key; put the text in quotes")
+    if (exc.problem or "").startswith("mapping values are not allowed"):
+        entry = before.lstrip(" ").lstrip("- ")
+        key, colon, _ = entry.partition(": ")
+        if colon:
+            return where, (f"the ': ' at column {mark.column + 1} is inside a text without quotes, where "
+                           "YAML takes it for a key; put the whole text in quotes, or write it as a "
+                           f"block: {key.strip()}: | and the text on the lines below, indented")
+        indent = _indentation(line)
+        start = next((number for number in range(mark.line - 1, -1, -1)
+                      if lines[number].strip(" ") and _indentation(lines[number]) < indent), mark.line)
+        return where, (f"this line goes on with the text that starts on line {start + 1} (it is indented "
+                       f"more than that line), so its ': ' at column {mark.column + 1} cannot start a "
+                       "key; if it is a key, indent it as the keys above; if it is text, put the whole "
+                       "text in quotes or write it as a block (key: |)")
+    return where, problem
+
+
+def _colon_made_mapping(node: yaml.Node) -> bool:
+    """Whether *node*, where a text belongs, is one line of text that ': ' made a mapping."""
+    if not isinstance(node, yaml.MappingNode) or node.flow_style or len(node.value) != 1:
+        return False
+    key, value = node.value[0]
+    return (isinstance(key, yaml.ScalarNode) and not key.style and isinstance(value, yaml.ScalarNode)
+            and key.start_mark.line == value.end_mark.line)
+
+
+def _block_for(before: str) -> str:
+    """How to start a block for the text that starts after *before* on its line: 'answer: |',
+    '- |' for a list item, or '|'."""
+    entry = before.rstrip(" ")
+    if entry.endswith(":"):
+        key = entry[:-1].lstrip(" ").lstrip("- ").strip()
+        return f"{key}: |" if key else "|"
+    return "- |" if entry.endswith("-") else "|"
+
+
+def _broken_block(text: str, lines: list[str], problem_line: int) -> tuple[tuple[int, int], str] | None:
+    """The line that ended a | or > block too early, when that is what failed the parse at
+    *problem_line* (0-based), as (where, problem); None when it is not.
+
+    A line indented less than a block's text ends the block. When it is a key, a list item or a
+    comment followed by one, the block ended as meant; any other line (code, prose) was meant
+    to be inside, and the parser reads it as YAML until it fails, perhaps lines later."""
+    block = None
+    try:  # the tokens up to the error (the scanner may get past it: the parser failed): the last
+        for token in yaml.scan(text, Loader=_Loader):  # block scalar before it
+            if token.start_mark.line > problem_line:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("|", ">"):
+                block = token
+    except yaml.YAMLError:
+        pass
+    if block is None:
+        return None
+    header, ended = block.start_mark.line, block.end_mark.line
+    if not header < ended <= problem_line or ended >= len(lines):
+        return None
+    text_lines = [line for line in lines[header + 1 : ended] if line.strip(" ")]
+    # the indentation the block's text has, or (empty block) must pass
+    wanted = _indentation(text_lines[0]) if text_lines else _owner_indentation(lines[header]) + 1
+    line = lines[ended]
+    got = _indentation(line)
+    if not line.strip(" ") or got >= wanted:
+        return None
+    if _YAML_LINE.match(line):
+        if not line.lstrip(" ").startswith("#"):
+            return None  # a key or an item: the block ended as meant
+        after = next((other for other in lines[ended + 1 : problem_line + 1]
+                      if other.strip(" ") and not other.lstrip(" ").startswith("#")), None)
+        if after is None or (_indentation(after) < wanted and _YAML_LINE.match(after)):
+            return None  # comments after the block, then YAML again
+    for between in lines[ended + 1 : problem_line]:  # YAML resumed as meant: the error is not this
+        if (_indentation(between) <= got and _YAML_LINE.match(between)
+                and not between.lstrip(" ").startswith("#")):
+            return None
+    head = lines[header].strip(" ")
+    head = head[: head.find(" #")] if " #" in head else head
+    head = head if len(head) <= 40 else "..." + head[-37:]
+    if not text_lines:  # the first line is no deeper than the key: the block is empty
+        return ((ended + 1, got + 1),
+                f"this line is indented {got} spaces, no more than '{head}' on line {header + 1} "
+                f"({wanted - 1} spaces), so it is not the text of that {block.style} block, which is "
+                f"empty; indent the text of a {block.style} block further than its key, every line of it")
+    return ((ended + 1, got + 1),
+            f"this line is indented {got} spaces, less than the text of '{head}' on line {header + 1} "
+            f"({wanted} spaces), which ends that block here; indent every line inside a {block.style} "
+            "block, code included, at least as far as its first line")
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _owner_indentation(header: str) -> int:
+    """The indentation a block's text must pass, from its header line: the key's column
+    ('  - answer: |' is 4), or the dash's for a list item ('- |')."""
+    column, rest = _indentation(header), header.lstrip(" ")
+    while rest.startswith("- "):
+        after = rest[2:].lstrip(" ")
+        if after[:1] in ("|", ">"):
+            return column
+        column, rest = column + len(rest) - len(after), after
+    return column
 
 
 def _positions(source: str, node: yaml.ScalarNode, offsets: list[int]) -> list[tuple[int, int]]:
