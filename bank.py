@@ -53,6 +53,12 @@ _ONE_LINE = re.compile(r"[\t\n\u2028\u2029]")  # the breaks and tabs the other r
 # end) or ':::' (see tags()); both together are these
 _CHANGED_TAG = r"^::|::$|:::"
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+_SEPARATOR = re.compile(r"[ \n]")  # where a value may part from its source: folding, indentation
+# A line YAML reads as structure: a list item, a comment, a document marker or a plain key
+_YAML_LINE = re.compile(r"[ ]*(?:-(?:[ ]|$)|#|---|\.\.\.|(?:[\w.-]+|\"[^\"]*\"|'[^']*')[ ]*:(?:[ ]|$))")
+#: The characters that cannot start a text without quotes, as messages name them
+_UNSTARTABLE = {"`": "a backtick (`)", "@": "an at sign (@)", "%": "a percent sign (%)"}
+_ESCAPE_DIGITS = {"x": 2, "u": 4, "U": 8}  # hex digits after a double-quoted escape: \x41, \u00e9
 # Anchor and alias names as libyaml and PyYAML scan them; any other character ends the name.
 _ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
 _ALIAS = re.compile(r"\*([0-9A-Za-z_-]+)")
@@ -294,6 +300,7 @@ class _Checker:
         self.shown = printable(path)  # a file name can hold what a terminal obeys, too
         self.errors: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
+        self.source = ""  # the YAML text, once decoded
         self.topic_keys: dict[str, yaml.Node] = {}
         self.free_ids = _FreeIds((), "q")  # from every id the bank's questions give, valid or not
         self.comparisons = 100_000  # for suggestions: a bank of thousands of typos must not take hours
@@ -311,10 +318,9 @@ class _Checker:
         self.comparisons -= len(choices)
         return did_you_mean(word, list(choices)) if self.comparisons >= 0 else ""
 
-    def warn(self, node: yaml.Node, message: str) -> None:
-        mark = node.start_mark
-        self.warnings.append(Diagnostic(self.shown, mark.line + 1, mark.column + 1, printable(message),
-                                        "warning"))
+    def warn(self, node: yaml.Node, message: str, *, at: tuple[int, int] | None = None) -> None:
+        line, column = at or (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.warnings.append(Diagnostic(self.shown, line, column, printable(message), "warning"))
 
     # -- bytes to nodes --------------------------------------------------------------------
     def decode(self, data: bytes) -> str | None:
@@ -340,6 +346,7 @@ class _Checker:
         return text
 
     def compose(self, text: str) -> yaml.Node | None:
+        self.source = text
         try:
             root = yaml.compose(text, Loader=_Loader)
         except yaml.reader.ReaderError as exc:  # a character YAML forbids raw (NUL, ESC): no mark yet
@@ -349,14 +356,7 @@ class _Checker:
             self.error(None, "YAML syntax: collections nested too deeply; a bank needs a few levels")
             return None
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            problem = " ".join(filter(None, (exc.problem, exc.context and f"({exc.context})")))
-            if mark and text[mark.index : mark.index + 1] == "\t":
-                problem = "a tab character; YAML indents with spaces only"
-            elif exc.context == "while scanning a quoted scalar" and exc.context_mark:
-                where = (exc.context_mark.line + 1, exc.context_mark.column + 1)
-                problem = f"the quote opened here is never closed ({exc.problem})"
+            where, problem = _syntax_problem(text, exc)
             self.error(None, f"YAML syntax: {problem}", at=where)
             return None
         except yaml.YAMLError as exc:
@@ -414,7 +414,9 @@ class _Checker:
             self.error(node, f"{what} must be a mapping of keys to values, not {_kind(node)}")
             return {}
         entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        previous: yaml.Node | None = None
         for key, value in node.value:
+            before, previous = previous, value
             if not isinstance(key, yaml.ScalarNode):
                 self.error(key, f"a key in {what} must be a plain word, not {_kind(key)}")
                 continue
@@ -426,16 +428,27 @@ class _Checker:
             entries[name] = (key, value)
             if keys and name not in keys:
                 hint = self.suggest(name, keys) or f"; expected one of: {', '.join(keys)}"
+                if (isinstance(before, yaml.ScalarNode) and before.style in ("|", ">")
+                        and before.end_mark.line == key.start_mark.line and "did you mean" not in hint):
+                    # a code line indented too little ended the block above, and reads as a key
+                    hint += (f"; if this line belongs to the {before.style} block of line "
+                             f"{before.start_mark.line + 1}, indent it as far as that block's text")
                 self.error(key, f"unknown key '{name}' in {what}{hint}")
         return entries
 
-    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, warn_hidden: bool = False
+    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, prose: bool = False
              ) -> str | None:
-        """A non-empty string scalar of at most *limit* characters, or None after reporting why not;
-        with *warn_hidden*, a warning for its invisible characters (a name's are errors instead)."""
+        """A non-empty string scalar of at most *limit* characters, or None after reporting why not.
+        *prose* is a text to read, not a name: a warning for its invisible characters (a name's are
+        errors instead), and one at each place its markup prints otherwise than typed."""
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
             if node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"{what} is empty; write its text")
+            elif _colon_made_mapping(node):  # "- Note: it fails" in a list of mistakes
+                key = node.value[0][0]
+                self.error(node, f"{what} must be text, not a mapping: the ': ' after '{key.value}' "
+                           "makes one; put the whole text in quotes, or write it as a block (|)",
+                           at=(key.end_mark.line + 1, key.end_mark.column + 1))
             elif isinstance(node, yaml.ScalarNode) and node.value.strip():
                 self.error(node, f"{what} must be text, not {_kind(node)}; "
                            f"put it in quotes if you mean the text '{node.value}'")
@@ -454,15 +467,19 @@ class _Checker:
             for problem in problems:
                 self.error(node, f"{what} {problem}")
             return None
-        if not _CONTROL_ORHIDDEN.search(value):  # the usual case: one pass, at C speed
-            return value
-        bad = _CONTROL.search(value)
-        if bad:
-            self.error(node, f"{what} contains the control character U+{ord(bad.group()):04X}, "
-                       "which no card or page can show; remove it")
-            return None
-        if warn_hidden:
-            self.hidden_warning(node, value, what)
+        if _CONTROL_ORHIDDEN.search(value):  # rare: the usual text is one pass, at C speed
+            bad = _CONTROL.search(value)
+            if bad:
+                self.error(node, f"{what} contains the control character U+{ord(bad.group()):04X}, "
+                           "which no card or page can show; remove it")
+                return None
+            if prose:
+                self.hidden_warning(node, value, what)
+        if prose:
+            surprises = markup.surprises(value)
+            places = _positions(self.source, node, [surprise.offset for surprise in surprises])
+            for surprise, place in zip(surprises, places):
+                self.warn(node, f"{what}: {surprise.message}", at=place)
         return value
 
     def hidden_error(self, node: yaml.Node, name: str, what: str) -> bool:
@@ -514,7 +531,7 @@ class _Checker:
             if node.tag != "tag:yaml.org,2002:int" or node.value.strip() != str(FORMAT_VERSION):
                 self.error(node, f"format must be {FORMAT_VERSION}, the only format this deckbook reads; "
                            f"found '{node.value if isinstance(node, yaml.ScalarNode) else _kind(node)}'")
-        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, warn_hidden=key == "subtitle")
+        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, prose=key == "subtitle")
                  for key in ("title", "subtitle", "deck", "namespace") if key in top}
         for key, value in texts.items():
             if value is not None and key != "subtitle" and not self.hidden_error(top[key][1], value, key):
@@ -645,7 +662,7 @@ class _Checker:
         values: dict[str, str | None] = {}
         for key in ("topic", "question", "answer", *OPTIONAL_TEXTS):
             if key in entries:
-                values[key] = self.text(entries[key][1], f"'{key}' of {what}", warn_hidden=key != "topic")
+                values[key] = self.text(entries[key][1], f"'{key}' of {what}", prose=key != "topic")
         topic = values.get("topic")
         if topic is not None and topic not in topic_ids:
             listed = ", ".join(itertools.islice(topic_ids, 10)) + (", ..." if len(topic_ids) > 10 else "")
@@ -675,9 +692,9 @@ class _Checker:
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
                 self.error(node, f"mistakes of {what} is an empty list; remove it or add items")
-            items = [self.text(item, f"a mistake of {what}", warn_hidden=True) for item in node.value]
+            items = [self.text(item, f"a mistake of {what}", prose=True) for item in node.value]
             return tuple(item for item in items if item is not None)
-        value = self.text(node, f"mistakes of {what}", warn_hidden=True)
+        value = self.text(node, f"mistakes of {what}", prose=True)
         return (value,) if value is not None else ()
 
     def tags(self, node: yaml.Node, what: str) -> tuple[str, ...]:
@@ -767,6 +784,205 @@ def _ignored(name: str, other: str, *, deck: bool) -> str:
         if first != second:  # without this step, they differ
             found.append(reason)
     return " and ".join(found) or "how characters are encoded"  # either step alone: "Ω" and "Ω" (ohm)
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> tuple[tuple[int, int], str]:
+    """Where the mistake behind a YAML syntax error is, and what it is, in an author's words.
+
+    The parser stops where it can go no further, which is not always where the mistake is: a
+    line indented too little inside a | block ends the block there, and the parser fails lines
+    later. The mark that points at the mistake is used, or the line found by reading back."""
+    mark = exc.problem_mark or exc.context_mark
+    where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = " ".join(filter(None, (exc.problem, exc.context and f"({exc.context})")))
+    found = text[mark.index : mark.index + 1] if mark else ""
+    if found == "\t":
+        return where, "a tab character; YAML indents with spaces only"
+    if exc.context == "while scanning a quoted scalar" and exc.context_mark:
+        return ((exc.context_mark.line + 1, exc.context_mark.column + 1),
+                f"the quote opened here is never closed ({exc.problem})")
+    if exc.problem_mark is None:
+        return where, problem
+    lines = _LINE_BREAK.split(text)
+    broken = _broken_block(text, lines, exc.problem_mark.line)
+    if broken is not None:
+        return broken
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    before = line[: mark.column]
+    if "cannot start any token" in (exc.problem or ""):
+        name = _UNSTARTABLE.get(found, f"'{found}'")
+        return where, (f"a text cannot start with {name} unless it is quoted; put the whole text in "
+                       f"quotes, or write it as a block: {_block_for(before)} and the text on the "
+                       "lines below, indented")
+    if found == ":" and "flow" in (exc.context or ""):  # {question: What: now?}
+        return where, (f"the ':' at column {mark.column + 1} is inside a text without quotes in "
+                       "{ } or [ ], where YAML takes it for a key; put the text in quotes")
+    if (exc.problem or "").startswith("mapping values are not allowed"):
+        entry = before.lstrip(" ").lstrip("- ")
+        key, colon, _ = entry.partition(": ")
+        if colon:
+            return where, (f"the ': ' at column {mark.column + 1} is inside a text without quotes, where "
+                           "YAML takes it for a key; put the whole text in quotes, or write it as a "
+                           f"block: {key.strip()}: | and the text on the lines below, indented")
+        indent = _indentation(line)
+        start = next((number for number in range(mark.line - 1, -1, -1)
+                      if lines[number].strip(" ") and _indentation(lines[number]) < indent), mark.line)
+        return where, (f"this line goes on with the text that starts on line {start + 1} (it is indented "
+                       f"more than that line), so its ': ' at column {mark.column + 1} cannot start a "
+                       "key; if it is a key, indent it as the keys above; if it is text, put the whole "
+                       "text in quotes or write it as a block (key: |)")
+    return where, problem
+
+
+def _colon_made_mapping(node: yaml.Node) -> bool:
+    """Whether *node*, where a text belongs, is one line of text that ': ' made a mapping."""
+    if not isinstance(node, yaml.MappingNode) or node.flow_style or len(node.value) != 1:
+        return False
+    key, value = node.value[0]
+    return (isinstance(key, yaml.ScalarNode) and not key.style and isinstance(value, yaml.ScalarNode)
+            and key.start_mark.line == value.end_mark.line)
+
+
+def _block_for(before: str) -> str:
+    """How to start a block for the text that starts after *before* on its line: 'answer: |',
+    '- |' for a list item, or '|'."""
+    entry = before.rstrip(" ")
+    if entry.endswith(":"):
+        key = entry[:-1].lstrip(" ").lstrip("- ").strip()
+        return f"{key}: |" if key else "|"
+    return "- |" if entry.endswith("-") else "|"
+
+
+def _broken_block(text: str, lines: list[str], problem_line: int) -> tuple[tuple[int, int], str] | None:
+    """The line that ended a | or > block too early, when that is what failed the parse at
+    *problem_line* (0-based), as (where, problem); None when it is not.
+
+    A line indented less than a block's text ends the block. When it is a key, a list item or a
+    comment followed by one, the block ended as meant; any other line (code, prose) was meant
+    to be inside, and the parser reads it as YAML until it fails, perhaps lines later."""
+    block = None
+    try:  # the tokens up to the error (the scanner may get past it: the parser failed): the last
+        for token in yaml.scan(text, Loader=_Loader):  # block scalar before it
+            if token.start_mark.line > problem_line:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("|", ">"):
+                block = token
+    except yaml.YAMLError:
+        pass
+    if block is None:
+        return None
+    header, ended = block.start_mark.line, block.end_mark.line
+    if not header < ended <= problem_line or ended >= len(lines):
+        return None
+    text_lines = [line for line in lines[header + 1 : ended] if line.strip(" ")]
+    # the indentation the block's text has, or (empty block) must pass
+    wanted = _indentation(text_lines[0]) if text_lines else _owner_indentation(lines[header]) + 1
+    line = lines[ended]
+    got = _indentation(line)
+    if not line.strip(" ") or got >= wanted:
+        return None
+    if _YAML_LINE.match(line):
+        if not line.lstrip(" ").startswith("#"):
+            return None  # a key or an item: the block ended as meant
+        after = next((other for other in lines[ended + 1 : problem_line + 1]
+                      if other.strip(" ") and not other.lstrip(" ").startswith("#")), None)
+        if after is None or (_indentation(after) < wanted and _YAML_LINE.match(after)):
+            return None  # comments after the block, then YAML again
+    for between in lines[ended + 1 : problem_line]:  # YAML resumed as meant: the error is not this
+        if (_indentation(between) <= got and _YAML_LINE.match(between)
+                and not between.lstrip(" ").startswith("#")):
+            return None
+    head = lines[header].strip(" ")
+    head = head[: head.find(" #")] if " #" in head else head
+    head = head if len(head) <= 40 else "..." + head[-37:]
+    if not text_lines:  # the first line is no deeper than the key: the block is empty
+        return ((ended + 1, got + 1),
+                f"this line is indented {got} spaces, no more than '{head}' on line {header + 1} "
+                f"({wanted - 1} spaces), so it is not the text of that {block.style} block, which is "
+                f"empty; indent the text of a {block.style} block further than its key, every line of it")
+    return ((ended + 1, got + 1),
+            f"this line is indented {got} spaces, less than the text of '{head}' on line {header + 1} "
+            f"({wanted} spaces), which ends that block here; indent every line inside a {block.style} "
+            "block, code included, at least as far as its first line")
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _owner_indentation(header: str) -> int:
+    """The indentation a block's text must pass, from its header line: the key's column
+    ('  - answer: |' is 4), or the dash's for a list item ('- |')."""
+    column, rest = _indentation(header), header.lstrip(" ")
+    while rest.startswith("- "):
+        after = rest[2:].lstrip(" ")
+        if after[:1] in ("|", ">"):
+            return column
+        column, rest = column + len(rest) - len(after), after
+    return column
+
+
+def _positions(source: str, node: yaml.ScalarNode, offsets: list[int]) -> list[tuple[int, int]]:
+    """The 1-based line and column in *source*, the bank's text, of the characters at *offsets*
+    (ascending) in *node*'s value.
+
+    The value is its source less YAML's quotes, escapes, indentation and line folding, so the
+    two are walked side by side, each only forward: time linear in the scalar, however many
+    offsets. A character the walk cannot follow is placed at the scalar's start."""
+    value, style = node.value, node.style
+    start, end = node.start_mark.index, node.end_mark.index
+    if style in ("|", ">"):  # the text starts on the line after the indicator (and its comment)
+        header = _LINE_BREAK.search(source, start, end)
+        start = header.end() if header else end
+    elif style in ("'", '"'):
+        start += 1
+    found: list[int] = []  # the source index of each offset's character
+    index, at = 0, start
+    while len(found) < len(offsets) and index < len(value):
+        # Most of a value is its source as it stands: a word at a time, compared at C speed.
+        separator = _SEPARATOR.search(value, index + 1)
+        stop = separator.start() if separator else len(value)
+        if source.startswith(value[index:stop], at, end):
+            while len(found) < len(offsets) and offsets[len(found)] < stop:
+                found.append(at + offsets[len(found)] - index)
+            at, index = at + stop - index, stop
+            continue
+        char = value[index]  # the rest, a character at a time
+        while at < end:
+            here = source[at]
+            if style == '"' and here == "\\":
+                escaped = source[at + 1 : at + 2]
+                if escaped and escaped in "\r\n\x85\u2028\u2029":  # a line continued: no character
+                    at += 3 if source[at + 1 : at + 3] == "\r\n" else 2
+                    continue
+                here_is, at = at, at + 2 + _ESCAPE_DIGITS.get(escaped, 0)
+                break
+            if style == "'" and source[at : at + 2] == "''":
+                here_is, at = at, at + 2
+                break
+            if here == char:
+                here_is, at = at, at + 1
+                break
+            if char in " \n" and here in "\r\n\x85\u2028\u2029":  # a line break, or a folded one
+                here_is, at = at, at + (2 if source[at : at + 2] == "\r\n" else 1)
+                break
+            at += 1
+        else:  # not met: the rest of the offsets go to the scalar's start
+            break
+        if offsets[len(found)] == index:
+            found.append(here_is)
+        index += 1
+    line, line_start = node.start_mark.line + 1, node.start_mark.index - node.start_mark.column
+    places = []
+    breaks = _LINE_BREAK.finditer(source, line_start, found[-1] if found else line_start)
+    next_break = next(breaks, None)
+    for position in found:
+        while next_break is not None and next_break.end() <= position:
+            line, line_start = line + 1, next_break.end()
+            next_break = next(breaks, None)
+        places.append((line, position - line_start + 1))
+    places += [(node.start_mark.line + 1, node.start_mark.column + 1)] * (len(offsets) - len(found))
+    return places
 
 
 def _booklet_numbers(items: list[yaml.Node], topic_ids: dict[str, None]) -> list[int]:

@@ -1,6 +1,7 @@
 """The bank's Markdown subset: parsed once into blocks, rendered to escaped HTML for cards.
 
-Paragraphs, `inline code`, **bold**, *italic*, bullet and numbered lists (MAX_LIST_DEPTH deep at
+Paragraphs, `inline code`, **bold**, *italic* (asterisks only: an underscore is always the character,
+so __init__ and snake_case_name print as typed), bullet and numbered lists (MAX_LIST_DEPTH deep at
 most; a marker with nothing after it is text) and fenced code blocks; everything else, raw HTML
 included, is literal text. The parse is markdown-it-py (CommonMark) with only those rules
 enabled, so emphasis and code spans follow the spec people already know; both exporters render
@@ -11,6 +12,7 @@ compares the two).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import html
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from typing import Union
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import emphasis, escape
+from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -70,16 +74,25 @@ class CodeBlock:
 
 Block = Union[Paragraph, ListBlock, CodeBlock]
 
+
+
+def _star_emphasis(state: StateInline, silent: bool) -> bool:
+    """CommonMark's emphasis rule for '*' alone: '_' is never emphasis, so __init__, __enter__ and
+    snake_case_name, all over Python answers, print as typed instead of bold 'init'."""
+    return state.src[state.pos] == "*" and emphasis.tokenize(state, silent)
+
+
 _MD = MarkdownIt("zero").enable(["backticks", "emphasis", "escape", "list", "fence"])
+_MD.inline.ruler.at("emphasis", _star_emphasis)
 #: Lists nest at most this deep. markdown-it reads nothing below nesting level maxNesting (20),
 #: and a list and its item take a level each: an item ten lists deep would come out empty, with
 #: everything after it in the text gone. The bank's checks refuse deeper lists (problems()).
 MAX_LIST_DEPTH = (_MD.options["maxNesting"] - 2) // 2
 # Nothing here can start markup: such text is one plain paragraph, without the parser.
-_PLAIN = re.compile(r"[`*_\\\n]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^\s*~~~", re.MULTILINE)
+_PLAIN = re.compile(r"[`*\\\n]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^\s*~~~", re.MULTILINE)
 # What can start a block on a line, or emphasis and escapes outside code spans.
 _BLOCK_START = re.compile(r"(?:[-+*]|\d+[.)])(?:\s|$)|```|~~~")
-_INLINE_MARKUP = re.compile(r"[*_\\]")
+_INLINE_MARKUP = re.compile(r"[*\\]")
 _BACKTICKS = re.compile(r"`+")
 # What may be a list marker: each level of a nested list needs one (an over-count is harmless).
 _MARKER = re.compile(r"(?<!\S)(?:[-+*]|\d{1,9}[.)])(?!\S)")
@@ -137,6 +150,248 @@ def problems(text: str) -> tuple[str, ...]:
     if _too_deep(_MD.parse(text)):
         return (f"nests lists more than {MAX_LIST_DEPTH} deep; the limit is {MAX_LIST_DEPTH} levels",)
     return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Surprise:
+    """Something in a text that prints otherwise than its author would expect: *offset* is where in
+    the text (an index into it), *message* the end of a sentence about the text, naming what will
+    happen and the fix. The bank reports each as a warning at its line and column."""
+
+    offset: int
+    message: str
+
+
+#: The rules of the parser plus indented code, each inline rule noting where in the paragraph its
+#: tokens come from: the parser that finds surprises, never the one that renders.
+_MD_CHECK = MarkdownIt("zero").enable(["backticks", "emphasis", "escape", "list", "fence", "code"])
+# What may be a surprise: an asterisk between letters or digits, a backslash line break, a table's
+# delimiter row (|---| or --- | ---), a line indented as code where a block may start. Each takes linear time: no two
+# quantifiers can share a character.
+_INTRAWORD_ASTERISK = re.compile(r"[^\W_]\*++[^\W_]")
+_TABLE_DELIMITER = re.compile(r"-[ \t]*+\||\|[ \t]*+:?-")
+_INDENTED_LINE = re.compile(r"(?:\A|\n[ \t]*+\n|(?:```|~~~)[ \t]*+\n)(?: {4}| {0,3}\t)")  # after a break
+_DELIMITER_CELL = re.compile(r"[ \t]*:?-+:?[ \t]*")
+_CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
+_OPENING, _CLOSING = "\"'([{", "\"'.,;:!?)]}"  # punctuation at the ends of a word, not part of it
+_LONGEST_QUOTED = 40  # characters of a text a message quotes, at most
+MAX_SURPRISES = 10  # warnings about one text; the last counts those left
+
+
+def _located(rule):
+    """An inline rule that notes, in each token it makes, where its source starts and ends."""
+    def located(state: StateInline, silent: bool) -> bool:
+        start, count = state.pos, len(state.tokens)
+        if not rule(state, silent):
+            return False
+        for token in state.tokens[count:]:
+            token.meta["source"] = (start, state.pos)
+        return True
+    return located
+
+
+_MD_CHECK.inline.ruler.at("emphasis", _located(_star_emphasis))
+_MD_CHECK.inline.ruler.at("escape", _located(escape))
+
+
+def surprises(text: str) -> tuple[Surprise, ...]:
+    """What in *text* prints otherwise than an author would expect, in text order: asterisks
+    between letters or digits that make emphasis (2*3*4), a backslash line break, code indented
+    instead of fenced, a pipe table. Linear in the text."""
+    if "\r" in text or "\0" in text:
+        return ()  # refused by the bank's checks (control characters); markdown-it would shift offsets
+    if not (("*" in text and _INTRAWORD_ASTERISK.search(text)) or "\\\n" in text
+            or ("|" in text and _TABLE_DELIMITER.search(text))
+            or (("    " in text or "\t" in text) and _INDENTED_LINE.search(text)
+                and _maybe_indented_code(text))):
+        return ()  # the usual text: a few searches for a character, at C speed
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    found: dict[int, str] = {}
+    breaks: list[int] = []
+    for token in _MD_CHECK.parse(text):
+        if token.type == "code_block":
+            first, end = token.map
+            where = starts[first] + len(lines[first]) - len(lines[first].lstrip())
+            count = f"{end - first} lines" if end - first > 1 else "1 line"
+            found.setdefault(where, f"this code, indented instead of fenced ({count}), prints as one "
+                             "paragraph of text, its line breaks and indentation lost; fence it with "
+                             "``` instead")
+        elif token.type == "inline" and token.map:
+            place = _Place(token.content, lines, starts, token.map[0])
+            for offset, message in _emphasis_surprises(token, place):
+                found.setdefault(offset, message)
+            breaks += [place.offset(child.meta["source"][0]) for child in token.children or ()
+                       if child.type == "hardbreak" and "source" in child.meta]
+            for offset, message in _table_surprises(token.content, place):
+                found.setdefault(offset, message)
+    if breaks:
+        more = len(breaks) - 1
+        also = f" (and on {more} more line{'s' if more > 1 else ''} of this text)" if more else ""
+        found.setdefault(breaks[0], f"the backslash at the end of this line{also} does not print, "
+                         "and the next line joins this one: deckbook sets no line breaks inside a "
+                         "paragraph; leave a blank line between the two for a new paragraph, or "
+                         "make the lines a list")
+    listed = sorted(found.items())
+    if len(listed) > MAX_SURPRISES:  # a text of a thousand 2*3*4 gets a few warnings, not a thousand
+        more = len(listed) - MAX_SURPRISES + 1
+        listed[MAX_SURPRISES - 1:] = [(listed[MAX_SURPRISES - 1][0], f"{more} more places from here print "
+                                       "otherwise than typed, as the warnings above say")]
+    return tuple(Surprise(offset, message) for offset, message in listed)
+
+
+def _maybe_indented_code(text: str) -> bool:
+    """Whether a line outside fences is indented 4 columns or more, where a block may start (after
+    a blank line, a fence, or first): cheap, so that fenced code does not cost a parse."""
+    fence = ""
+    after_break = True
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if fence:
+            if indent < 4 and stripped.startswith(fence) and not stripped.strip(fence[0] + " \t"):
+                fence, after_break = "", True
+            continue
+        if not line.strip(" \t"):
+            after_break = True
+            continue
+        if after_break and (indent >= 4 or stripped.startswith("\t")):
+            return True
+        if indent < 4 and stripped.startswith(("```", "~~~")):
+            marker = stripped[0]
+            run = len(stripped) - len(stripped.lstrip(marker))
+            if marker == "~" or "`" not in stripped[run:]:  # a backtick after ``` makes it text
+                fence, after_break = marker * run, False
+                continue
+        after_break = False
+    return False
+
+
+class _Place:
+    """Offsets in a text of the positions in one paragraph's inline source: markdown-it takes each
+    line's indentation off, and white space from the paragraph's ends."""
+
+    def __init__(self, content: str, lines: list[str], starts: list[int], first: int) -> None:
+        self.content, self.lines, self.starts, self.first = content, lines, starts, first
+        self.breaks = [match.start() for match in re.finditer("\n", content)]
+        self.shifts: dict[int, int] = {}  # per line of the paragraph: its offset in the text, less its own
+
+    def offset(self, position: int) -> int:
+        number = bisect.bisect_left(self.breaks, position)
+        line_start = self.breaks[number - 1] + 1 if number else 0
+        if number not in self.shifts:
+            end = self.breaks[number] if number < len(self.breaks) else len(self.content)
+            source = self.lines[self.first + number]
+            # The line here is the source line less some leading white space, and on the last line
+            # the trailing white space: it ends the one or the other.
+            piece = self.content[line_start:end]
+            trimmed = source.rstrip()
+            if source.endswith(piece):
+                column = len(source) - len(piece)
+            elif trimmed.endswith(piece):
+                column = len(trimmed) - len(piece)
+            else:  # not met; the line's first character is close enough
+                column = len(source) - len(source.lstrip())
+            self.shifts[number] = self.starts[self.first + number] + column
+        return self.shifts[number] + position - line_start
+
+
+def _emphasis_surprises(inline, place: _Place) -> Iterator[tuple[int, str]]:
+    """Emphasis whose opening or closing asterisks stand between two letters or digits (2*3*4,
+    x**2 + y**2): CommonMark's emphasis, but an author means the asterisks."""
+    content = inline.content
+    openers = []
+    for child in inline.children or ():
+        if child.type in ("em_open", "strong_open"):
+            openers.append(child)
+        elif child.type in ("em_close", "strong_close") and openers:
+            opener = openers.pop()
+            if "source" not in opener.meta or "source" not in child.meta:
+                continue
+            first, last = opener.meta["source"], child.meta["source"]
+            inside = [run for run in (first, last) if _between_word_characters(content, run)]
+            if not inside:
+                continue
+            start = _word_start(content, first[0])
+            end = _word_end(content, last[1])
+            quoted = content[start:end]
+            if "\n" in quoted or len(quoted) > _LONGEST_QUOTED:  # the word of the first such run
+                start, end = _word_start(content, inside[0][0]), _word_end(content, inside[0][1])
+                quoted = content[start:end]
+            styled = " ".join(content[first[1] : min(last[0], first[1] + 2 * _LONGEST_QUOTED)].split())
+            if len(styled) > _LONGEST_QUOTED:
+                styled = styled[: _LONGEST_QUOTED - 3] + "..."
+            style = "bold" if child.type == "strong_close" else "italic"
+            escaped = re.sub(r"(?<!\\)\*", r"\\*", quoted)
+            fixes = f"`{quoted}` or {escaped}" if "`" not in quoted else escaped
+            yield (place.offset(start), f"the asterisks in {quoted} make '{styled}' {style} and do not "
+                   f"print; write {fixes} to print them")
+
+
+def _between_word_characters(content: str, run: tuple[int, int]) -> bool:
+    start, end = run
+    return (start > 0 and end < len(content) and content[start - 1].isalnum()
+            and content[end].isalnum())
+
+
+def _word_start(content: str, position: int) -> int:
+    """Where the word around *position* starts: after white space and opening punctuation, at most
+    _LONGEST_QUOTED characters back (a long word is quoted in part)."""
+    start, limit = position, max(0, position - _LONGEST_QUOTED)
+    while start > limit and not content[start - 1].isspace():
+        start -= 1
+    while start < position and content[start] in _OPENING:
+        start += 1
+    return start
+
+
+def _word_end(content: str, position: int) -> int:
+    """Where the word around *position* ends: at white space, less closing punctuation, at most
+    _LONGEST_QUOTED characters on."""
+    end, limit = position, min(len(content), position + _LONGEST_QUOTED)
+    while end < limit and not content[end].isspace():
+        end += 1
+    while end > position and content[end - 1] in _CLOSING:
+        end -= 1
+    return end
+
+
+def _table_surprises(content: str, place: _Place) -> Iterator[tuple[int, str]]:
+    """Pipe tables (a header row, then a row of dashes with as many cells): not in the markup yet,
+    so the rows run together into one line of pipes and dashes."""
+    rows = content.split("\n")
+    position = 0
+    number = 0
+    while number < len(rows) - 1:
+        header, delimiter = rows[number], rows[number + 1]
+        if "|" in header + delimiter and _cells(delimiter) and all(
+                _DELIMITER_CELL.fullmatch(cell) for cell in _cells(delimiter)) \
+                and len(_cells(header)) == len(_cells(delimiter)):
+            count = 2
+            while number + count < len(rows) and "|" in rows[number + count]:
+                count += 1
+            indent = len(header) - len(header.lstrip(" \t"))
+            yield (place.offset(position + indent), f"this table ({count} rows) prints as one line of text, "
+                   "its pipes and dashes included: tables are not in the markup yet; fence it with "
+                   "``` to keep its columns, or write it as a list")
+            for row in rows[number : number + count]:
+                position += len(row) + 1
+            number += count
+            continue
+        position += len(header) + 1
+        number += 1
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of a table row: split at pipes not escaped, less one pipe at either end."""
+    row = row.strip(" \t")
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return _CELL_SEPARATOR.split(row) if row else []
 
 
 def _too_deep(tokens: list[Token]) -> bool:

@@ -27,6 +27,7 @@ for _name in ("questions.yaml", "questions.dates.toml", "deckbook.toml"):
 BANKS = _COPY / "banks"
 VALID = sorted((BANKS / "valid").glob("*.yaml"))
 INVALID = sorted((BANKS / "invalid").glob("*.yaml"))
+WARNINGS = sorted((BANKS / "warnings").glob("*.yaml"))  # valid, with what they must warn
 BUNDLED = _COPY / "questions.yaml"
 SHIPPED = ROOT / "questions.yaml"  # the checkout's own, for tests that only read it
 
@@ -34,13 +35,22 @@ SHIPPED = ROOT / "questions.yaml"  # the checkout's own, for tests that only rea
 def _date_the_corpus() -> None:
     from deckbook import bank, dates
 
-    for path in VALID:
+    for path in VALID + WARNINGS:
         loaded = bank.load_bank(path)
         ledger, _ = dates.update(None, *dates.digests(loaded), EPOCH)
         dates.ledger_path(path).write_bytes(dates.render(ledger, path.name))
 
 
 _date_the_corpus()
+
+
+def expected_lines(bank_file: Path) -> list[str]:
+    """The lines a corpus file says it must print: its '# expect:' lines or its .expect file."""
+    sidecar = bank_file.with_suffix(".expect")
+    text = sidecar.read_text() if sidecar.exists() else bank_file.read_bytes().decode("utf-8", "replace")
+    lines = [line.removeprefix("# expect: ") for line in text.splitlines()
+             if sidecar.exists() or line.startswith("# expect: ")]
+    return [f"{bank_file}:{line}" for line in lines]
 
 
 @pytest.fixture

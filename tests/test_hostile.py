@@ -232,6 +232,9 @@ def _hang_cases() -> dict[str, tuple[bytes, str, int]]:
         "a-hundred-thousand-unknown-keys": (
             "".join(f"k{i}: 1\n" for i in range(100_000)).encode(),
             "<stdin>:1:1: error: the bank has no 'title' and no 'topics' and no 'questions'", 100_001),
+        "a-text-of-surprises": (  # every word a warning, every line a table, on 99,000 characters
+            bank("- id: q\n  topic: a\n  question: Q\n  answer: |\n"
+                 + "    a*b*c x**2*y \\\n    | a | b |\n    |---|---|\n\n" * 2_500), "valid", 1),
         "thirty-mb-line": (b"title: " + b"x" * 30_000_000 + b"\n",
                            "<stdin>:1:1: error: the bank has no 'topics' and no 'questions'", 2),
     }
