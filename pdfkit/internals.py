@@ -26,6 +26,7 @@ from reportlab import rl_config
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph
 from reportlab.platypus import paragraph as paragraph_module
@@ -33,6 +34,7 @@ from reportlab.platypus.paragraph import textTransformFrags
 from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
 _MISSING = object()
+_MAKE_TO_UNICODE = ttfonts.makeToUnicodeCMap
 
 
 # -- fonts ----------------------------------------------------------------------------------
@@ -76,6 +78,26 @@ class Font(TTFont):
                 memo.clear()
             found = memo[key] = super().splitString(text, doc, encoding)
         return list(found)
+
+
+    def addObjects(self, doc):
+        # reportlab's ToUnicode CMap writes each code point as four hex digits: wrong past U+FFFF
+        # (emoji), where PDF wants UTF-16 surrogate pairs. Same CMap otherwise.
+        ttfonts.makeToUnicodeCMap = to_unicode_cmap
+        try:
+            super().addObjects(doc)
+        finally:
+            ttfonts.makeToUnicodeCMap = _MAKE_TO_UNICODE
+
+
+def to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap for a font subset, each code's text in UTF-16BE."""
+    text = _MAKE_TO_UNICODE(fontname, subset)
+    if all(code <= 0xFFFF for code in subset):
+        return text
+    return re.sub(r"^<([0-9A-F]{2})> <([0-9A-F]{5,6})>$",
+                  lambda match: f"<{match[1]}> <{chr(int(match[2], 16)).encode('utf-16-be').hex().upper()}>",
+                  text, flags=re.M)
 
 
 def glyphs(name: str) -> set[int]:
