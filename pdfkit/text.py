@@ -15,7 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from deckbook import markup
 from deckbook.bank import Bank, Question, Topic
 from deckbook.diagnostics import Diagnostic
-from deckbook.pdfkit import scripts, system
+from deckbook.pdfkit import scripts, shaping, system
 from deckbook.pdfkit.fonts import Family, FontSource, invisible
 from deckbook.pdfkit.look import Look, hex_color
 
@@ -133,7 +133,9 @@ class Text:
         if text and first.chars.issuperset(map(ord, text)):  # curly quotes, dashes, accents
             return [(first, text)]
         runs: Runs = []
-        for char in text:
+        for at, char in enumerate(text):
+            if invisible(char) and _beside_emoji(text, at):
+                continue  # a joiner or variation selector of an emoji sequence: its parts print
             family = self._family_for(char, chain)
             if family is None:
                 if invisible(char):
@@ -244,6 +246,11 @@ class Text:
 _UNSET = object()
 
 
+def _beside_emoji(text: str, at: int) -> bool:
+    """Whether the character at *at* follows or precedes an emoji (ZWJ sequences, U+FE0F)."""
+    return any(0 <= near < len(text) and scripts.script(text[near]) == "emoji" for near in (at - 1, at + 1))
+
+
 def _texts(value: object) -> Iterator[str]:
     """Every text in a table of labels, however nested."""
     if isinstance(value, str):
@@ -317,7 +324,10 @@ def draw_runs(canv, x: float, y: float, runs: Sequence[tuple[Family, str]], size
     line = canv.beginText(x, y)
     line.setCharSpace(tracking)
     line.setFillColor(color)
-    for family, run in runs:
-        line.setFont(family.face(bold, False), size)
+    segments = [(family.face(bold, False), run) for family, run in runs]
+    if any(shaping.needs_shaping(run) for _, run in runs):
+        segments = [(segments[index][0], piece) for index, piece in shaping.visual(segments)]
+    for font, run in segments:
+        line.setFont(font, size)
         line.textOut(run)
     canv.drawText(line)

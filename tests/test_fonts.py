@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -182,3 +183,32 @@ def test_installed_fonts_are_read_from_font_folders_where_fontconfig_is_missing(
         pytest.skip("needs Debian's fonts-dejavu-core")
     fonts = system.scan([dejavu])
     assert any(font.family == "DejaVu Sans" and font.has(ord("Ж")) and font.upright for font in fonts)
+
+
+@poppler
+def test_arabic_and_hebrew_are_shaped_laid_right_to_left_and_extract_as_typed(runner, tmp_path):
+    out = tmp_path / "b.pdf"
+    _build(runner, SCRIPTS, out)
+    # poppler marks right-to-left runs and may move a space across their edge: letters in order
+    text = re.sub(r"[\s\u202b\u202c]", "", _pdf_text(out))
+    assert "thevalue٣٤is34:مرحبابالعالم" in text
+    assert "שלוםmeanspeace,andعربيmeansArabic" in text
+    from deckbook.pdfkit import shaping
+
+    assert shaping.levels("the value ٣٤ is 34: مرحبا بالعالم")[-1] == 1
+    assert shaping.levels("שלום means peace")[:4] == [1, 1, 1, 1]
+
+
+def test_a_right_to_left_run_is_drawn_in_visual_order_with_joining_forms():
+    from deckbook.pdfkit import shaping
+    from deckbook.pdfkit.look import Look, PAGE_SIZES, style_or_default
+    from deckbook.pdfkit.text import Text
+
+    look = Look(style_or_default(), PAGE_SIZES["a4"])
+    text = Text(look, "x.yaml")
+    runs = text.runs("ab مرحبا cd", look.body_chain)
+    segments = [(family.regular, run) for family, run in runs]
+    shown = shaping.visual(segments)
+    arabic = "".join(piece for index, piece in shown if "Arabic" in segments[index][0])
+    assert len(arabic) >= 5 and arabic != "مرحبا"[::-1]  # joining forms: private codes, not the letters
+    assert [piece.strip() for _, piece in shown][0] == "ab"
