@@ -265,7 +265,7 @@ def _bytes(data: bytes) -> Callable[[BinaryIO], Written]:
     return write
 
 
-def _describe(name: str, target: Path, temp: Path, facts: Mapping[str, int]) -> Artifact:
+def _describe(name: str, target: Path, temp: Path, facts: Mapping[str, object]) -> Artifact:
     data = temp.read_bytes()
     return Artifact(name, target, len(data), hashlib.sha256(data).hexdigest(), dict(facts))
 

@@ -23,10 +23,11 @@ class Job:
 
 @dataclass(frozen=True)
 class Written:
-    """What an exporter reports: warnings located in the bank, and facts such as the page count."""
+    """What an exporter reports: warnings located in the bank, and facts such as the page count
+    (and, from a PDF, the font files it embeds: family, file and SHA-256 of each)."""
 
     warnings: tuple[Diagnostic, ...] = ()
-    facts: Mapping[str, int] = field(default_factory=dict)
+    facts: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Artifact:
     path: Path
     size: int
     sha256: str
-    facts: Mapping[str, int] = field(default_factory=dict)
+    facts: Mapping[str, object] = field(default_factory=dict)
 
 
 class ExportError(Exception):

@@ -32,7 +32,7 @@ def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", style: dict | Non
     look = Look(style_or_default(style), parse_page_size(page_size))
     with binary_streams():
         text, doc = write_book(bank, out, look, _story)
-    return Written(text.warnings, {"pages": doc.page})
+    return Written(text.warnings, {"pages": doc.page, "fonts": text.fonts})
 
 
 def _story(bank: Bank, look: Look, text: Text, doc: Book) -> list[Flowable]:

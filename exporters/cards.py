@@ -485,7 +485,7 @@ def _sheet_form(page: int) -> str:
 def _write_cards(bank: Bank, out: BinaryIO, style: dict, page_size: tuple[float, float],
                  grid_value: str | None, flip: str) -> Written:
     look = Look(style, page_size)
-    text = Text(look, bank.source)
+    text = Text(look, bank.source, bank)
     try:
         columns, rows = _grid_size(grid_value or style["cards"]["grid"])
     except ValueError as exc:
@@ -515,6 +515,6 @@ def _write_cards(bank: Bank, out: BinaryIO, style: dict, page_size: tuple[float,
     text.look = look
     drawer.define_footers(drawer.pages // 2)
     canv.save()
-    return Written(text.warnings, {"pages": drawer.pages, "cards": cards})
+    return Written(text.warnings, {"pages": drawer.pages, "cards": cards, "fonts": text.fonts})
 
 

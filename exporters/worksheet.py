@@ -31,7 +31,7 @@ def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", style: dict | Non
     look = Look(style, parse_page_size(page_size))
     with binary_streams():
         text, doc = write_book(bank, out, look, functools.partial(_story, style["worksheet"]))
-    return Written(text.warnings, {"pages": doc.page})
+    return Written(text.warnings, {"pages": doc.page, "fonts": text.fonts})
 
 
 class _Fields(Flowable):

@@ -3,7 +3,11 @@ exporters in deckbook.exporters import it, and it imports none of them.
 
 - ``style``: the booklet style, loaded and checked (styles/booklet.toml, a project's [style]);
 - ``look``: the style turned into lengths, colours, fonts and paragraph styles for a page size;
-- ``fonts``: TrueType families, registered from a package or from files, and fallback chains;
+- ``fonts``: font families, registered from a package or from files, and fallback chains;
+- ``fontfiles``: any TrueType or OpenType font cut down, instanced and converted by fontTools;
+- ``system``: the fonts installed on the machine, for characters the style's fonts lack;
+- ``scripts``: the script of a character, and the font to install for it;
+- ``shaping``: right-to-left and complex scripts, per line: bidi levels, HarfBuzz, visual order;
 - ``text``: bank text as runs and paragraph XML in those fonts, with located, grouped warnings;
 - ``code``: fenced code, highlighted by the style's token styles and wrapped;
 - ``flowables``: paragraphs, gaps, the answer box, a question kept together, labels, contents,

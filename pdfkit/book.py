@@ -25,7 +25,7 @@ Story = Callable[[Bank, Look, Text, "Book"], list[Flowable]]
 def write_book(bank: Bank, out: BinaryIO, look: Look, story: Story) -> tuple[Text, Book]:
     """Lay out *story* on a book's pages and write it to *out*; return the text machinery (its
     warnings) and the document (its page count)."""
-    text = Text(look, bank.source)
+    text = Text(look, bank.source, bank)
     doc = Book(out, bank, look, text)
     doc.build(story(bank, look, text, doc))
     return text, doc

@@ -15,6 +15,8 @@ gives reportlab's own fragments and, with :func:`fast_paths` off, the same bytes
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import hashlib
 import re
 import time
@@ -26,13 +28,17 @@ from reportlab import rl_config
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Flowable, Paragraph
 from reportlab.platypus import paragraph as paragraph_module
 from reportlab.platypus.paragraph import textTransformFrags
 from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
+from deckbook.pdfkit import shaping
+
 _MISSING = object()
+_MAKE_TO_UNICODE = ttfonts.makeToUnicodeCMap
 
 
 # -- fonts ----------------------------------------------------------------------------------
@@ -49,9 +55,11 @@ class Font(TTFont):
         self._widths: dict[tuple, float] = {}
         self._splits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # document -> its runs
         self._last: tuple[weakref.ref, dict[tuple, list]] | None = None  # the document being drawn
+        self._private: dict[tuple[int, int, str], int] = {}  # (glyph, advance, text) -> its private code
+        self._texts: dict[int, str] = {}  # private code -> the characters it shows
 
     def stringWidth(self, text, size, encoding="utf8"):
-        key = (text, size, encoding)
+        key = (text, size, encoding, type(text))
         width = self._widths.get(key)
         if width is None:
             if len(self._widths) >= self._LIMIT:
@@ -76,6 +84,58 @@ class Font(TTFont):
                 memo.clear()
             found = memo[key] = super().splitString(text, doc, encoding)
         return list(found)
+
+
+    def addObjects(self, doc):
+        # reportlab's ToUnicode CMap writes each code point as four hex digits: wrong past U+FFFF
+        # (emoji), where PDF wants UTF-16 surrogate pairs; and a shaped glyph's private code
+        # must read as the characters it shows. Same CMap otherwise.
+        ttfonts.makeToUnicodeCMap = functools.partial(to_unicode_cmap, texts=self._texts)
+        try:
+            super().addObjects(doc)
+        finally:
+            ttfonts.makeToUnicodeCMap = _MAKE_TO_UNICODE
+
+    @property
+    def data(self) -> bytes:
+        """The font file's bytes, for HarfBuzz."""
+        return self.face._ttf_data
+
+    def width_of(self, code: int) -> float:
+        """The advance of *code*'s glyph, in thousandths of the font size."""
+        return self.face.charWidths.get(code, self.face.defaultWidth)
+
+    def glyph(self, code: int) -> int | None:
+        """The glyph the font's cmap gives *code*, or None."""
+        return self.face.charToGlyph.get(code)
+
+    def private_code(self, glyph: int, advance: float, text: str) -> int:
+        """A code (in plane 15, private use) that draws *glyph* with *advance* (font units) and
+        reads as *text*: how a shaped glyph without a character of its own is set."""
+        key = (glyph, round(advance), text)
+        code = self._private.get(key)
+        if code is None:
+            code = 0xF0000 + len(self._private)
+            self._private[key] = code
+            face = self.face
+            face.charToGlyph[code] = glyph
+            face.glyphToChar.setdefault(glyph, []).append(code)
+            face.charWidths[code] = self.pdfScale(advance)
+            self._texts[code] = text
+        return code
+
+
+def to_unicode_cmap(fontname: str, subset: list[int], texts: dict[int, str] | None = None) -> str:
+    """reportlab's ToUnicode CMap for a font subset, each code's text in UTF-16BE: *texts* gives
+    the text of private codes."""
+    cmap = _MAKE_TO_UNICODE(fontname, subset)
+    if all(code <= 0xFFFF for code in subset):
+        return cmap
+    texts = texts or {}
+    return re.sub(r"^<([0-9A-F]{2})> <([0-9A-F]{5,6})>$",
+                  lambda match: f"<{match[1]}> <"
+                                f"{texts.get(int(match[2], 16), chr(int(match[2], 16))).encode('utf-16-be').hex().upper()}>",
+                  cmap, flags=re.M)
 
 
 def glyphs(name: str) -> set[int]:
@@ -129,6 +189,19 @@ class FastParagraph(Paragraph):
         self._laid_width = availWidth
         return width, height
 
+    def drawPara(self, debug=0):
+        # right-to-left and complex scripts: each laid-out line shaped and put in visual order
+        # just for drawing; layout measured the logical text
+        laid = self.blPara
+        shown = visual_lines(laid)
+        if shown is None:
+            return super().drawPara(debug)
+        self.blPara = shown
+        try:
+            return super().drawPara(debug)
+        finally:
+            self.blPara = laid
+
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         self.wrap(availWidth, availHeight)
         lines = self.blPara
@@ -136,6 +209,37 @@ class FastParagraph(Paragraph):
         if not hasattr(self, "blPara"):  # reportlab drops the lines when it cannot split; keep them
             self.blPara = lines
         return parts
+
+
+def visual_lines(laid):
+    """A paragraph's laid-out lines (reportlab's blPara) with every line that holds right-to-left
+    or complex-script text shaped and in visual order; None when no line does."""
+    changed = False
+    lines = []
+    for line in laid.lines:
+        if laid.kind == 0:  # one font: (room left, words)
+            text = " ".join(line[1])
+            if shaping.needs_shaping(text):
+                line = (line[0], [shaping.join([piece for _, piece in shaping.visual([(laid.fontName, text)])])])
+                changed = True
+        else:
+            words = line.words
+            if not any(hasattr(frag, "cbDefn") for frag in words) and shaping.needs_shaping(
+                    "".join(frag.text for frag in words)):
+                shown = []
+                for index, piece in shaping.visual([(frag.fontName, frag.text) for frag in words]):
+                    frag = copy.copy(words[index])
+                    frag.text = piece
+                    shown.append(frag)
+                line = copy.copy(line)
+                line.words = shown
+                changed = True
+        lines.append(line)
+    if not changed:
+        return None
+    shown_para = copy.copy(laid)
+    shown_para.lines = lines
+    return shown_para
 
 
 def last_line(paragraph: Paragraph) -> tuple[int, float]:

@@ -11,7 +11,7 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 
-from deckbook.pdfkit.fonts import chain, register
+from deckbook.pdfkit.fonts import chain, register, whole
 from deckbook.pdfkit.style import load_style
 
 #: Paper sizes by name, in points.
@@ -74,8 +74,8 @@ class Look:
         self.space = {key: length(value) for key, value in spacing.items()}
 
         fonts = style["fonts"]
-        families = {key: register(spec) for key, spec in fonts["families"].items()}
-        self.body, self.code = families[fonts["body"]], families[fonts["code"]]
+        families = {key: register(spec, key) for key, spec in fonts["families"].items()}
+        self.body, self.code = whole(families[fonts["body"]]), whole(families[fonts["code"]])
         fallback = [families[key] for key in fonts.get("fallback", ())]
         self.body_chain = chain(self.body, fallback)
         self.code_chain = chain(self.code, fallback)

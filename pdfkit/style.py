@@ -18,9 +18,9 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from pygments.token import STANDARD_TYPES, Token
-from reportlab.pdfbase.ttfonts import TTFontFile
 
 from deckbook.diagnostics import Diagnostic, InputError, did_you_mean
+from deckbook.pdfkit import fontfiles
 from deckbook.tomlfile import KeyPath, TomlDocument, TomlError, kind, read_toml
 
 UNITS = ("pt", "mm", "cm", "in")
@@ -471,26 +471,14 @@ class _Families(_Option):
 
 
 def _font_problem(path: str, index: int) -> str | None:
-    """Why reportlab cannot embed the font at *path* (subfont *index* of a .ttc), or None."""
-    stat = os.stat(path)
-    return _font_problem_cached(path, index, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=256)
-def _font_problem_cached(path: str, index: int, mtime: int, size: int) -> str | None:
+    """Why the font at *path* (face *index* of a collection) cannot be embedded, or None: any
+    TrueType or OpenType font can, CFF outlines, collections and variable fonts included."""
     try:
-        font = TTFontFile(path, charInfo=1, subfontIndex=index)
-    except Exception as exc:  # reportlab's parser meets any bytes at all: struct errors, index errors...
-        reason = str(exc)
-        if "postscript outlines" in reason:
-            return "it has PostScript (CFF) outlines; reportlab embeds TrueType outlines only"
-        if "subsetting/embedding" in reason:
-            return "its licence flags forbid embedding it in a PDF"
-        if "subfontIndex" in reason:
-            return f"the collection has no font at index {index}"
-        return 'it is not a TrueType font (.ttf, or .ttc with "index")'
-    if "fvar" in font.table:
-        return "it is a variable font; use one of its static instances (.ttf)"
+        fontfiles.info(path, index)
+    except fontfiles.FontFileError as exc:
+        return str(exc)
+    except OSError as exc:
+        return exc.strerror or str(exc)
     return None
 
 

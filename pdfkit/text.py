@@ -4,6 +4,7 @@ first lacks), paragraph XML with everything escaped, and warnings located where 
 from __future__ import annotations
 
 import contextlib
+import functools
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from reportlab.pdfbase import pdfmetrics
 from deckbook import markup
 from deckbook.bank import Bank, Question, Topic
 from deckbook.diagnostics import Diagnostic
-from deckbook.pdfkit.fonts import Family, invisible
+from deckbook.pdfkit import scripts, shaping, system
+from deckbook.pdfkit.fonts import Family, FontSource, invisible
 from deckbook.pdfkit.look import Look, hex_color
 
 #: A line of text cut into runs, each with the family that has all its characters.
@@ -56,14 +58,24 @@ class Place:
 
 class Text:
     """Turns bank text into reportlab paragraph XML, one font per run, and collects warnings about
-    it, one per place and kind of problem, located in the bank *source*."""
+    it, one per place and script of what no font has, located in the bank *source*.
 
-    def __init__(self, look: Look, source: str) -> None:
+    A character the style's chain of fonts lacks is looked up in the fonts installed on the
+    machine (see ``system``), only then: a bank the style covers builds the same bytes anywhere.
+    Fonts that must be cut down for embedding are made with every character of *bank* they have.
+    """
+
+    def __init__(self, look: Look, source: str, bank: Bank | None = None) -> None:
         self.look = look
         self.source = source
+        self.bank = bank
         self.where = Place(1, 1, "the bank")
-        self._missing: dict[Place, dict[str, None]] = {}  # place -> the characters no font has
-        self._choice: dict[tuple[int, str], Family | None] = {}
+        self._missing: dict[tuple[Place, str], dict[str, None]] = {}  # (place, script) -> characters
+        self._choice: dict[tuple[int, str], Family | FontSource | None] = {}
+        self._made: dict[FontSource, Family] = {}
+        self._system: dict[int, FontSource] | None = None
+        self._by_source: dict[FontSource, set[int]] | None = None
+        self._used: dict[Family, None] = {look.body: None}
 
     @contextlib.contextmanager
     def at(self, place: Place) -> Iterator[None]:
@@ -76,25 +88,59 @@ class Text:
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
-        """Every warning so far, in bank order: one per place and kind of problem."""
+        """Every warning so far, in bank order: one per place and script of what no font has."""
         return tuple(Diagnostic(self.source, place.line, place.column,
-                                f"{place.what}: {_no_font_has(list(chars))}", "warning")
-                     for place, chars in sorted(self._missing.items()))
+                                f"{place.what}: {_no_font_has(name, list(chars))}", "warning")
+                     for (place, name), chars in sorted(self._missing.items()))
 
-    def runs(self, text: str, chain: tuple[Family, ...]) -> Runs:
-        """*text* cut into runs, each with the first family in *chain* that has all its characters."""
+    @property
+    def fonts(self) -> list[dict[str, object]]:
+        """Every font file the document's text is set in, for the manifest: family, file, SHA-256."""
+        listed: dict[tuple[str, int], dict[str, object]] = {}
+        for family in self._used:
+            for file in family.files:
+                entry: dict[str, object] = {"family": family.name, "file": file.name}
+                if file.index:
+                    entry["index"] = file.index
+                entry["sha256"] = file.sha256
+                listed.setdefault((file.name, file.index), entry)
+        return list(listed.values())
+
+    @functools.cached_property
+    def chars(self) -> frozenset[int]:
+        """Every character the document may set: the bank's texts and the style's labels."""
+        found: set[str] = set("0123456789…·–— ")
+        for value in _texts(self.look.labels):
+            found.update(value)
+        bank = self.bank
+        if bank is not None:
+            for value in (bank.title, bank.subtitle or "", *(topic.name for topic in bank.topics)):
+                found.update(value)
+            for question in bank.questions:
+                for value in (question.question, question.answer, question.explanation or "",
+                              question.example or "", question.story or "", question.difficulty or "",
+                              question.id, *question.mistakes, *question.tags):
+                    found.update(value)
+        return frozenset(map(ord, found))
+
+    def runs(self, text: str, chain: tuple[Family | FontSource, ...]) -> Runs:
+        """*text* cut into runs, each with the first family in *chain* that has all its characters,
+        else an installed font that has them."""
         first = chain[0]
+        assert isinstance(first, Family)
         if text.isascii() and text.isprintable() and first.has_ascii:
             return [(first, text)]
         if text and first.chars.issuperset(map(ord, text)):  # curly quotes, dashes, accents
             return [(first, text)]
         runs: Runs = []
-        for char in text:
+        for at, char in enumerate(text):
+            if invisible(char) and _beside_emoji(text, at):
+                continue  # a joiner or variation selector of an emoji sequence: its parts print
             family = self._family_for(char, chain)
             if family is None:
                 if invisible(char):
                     continue
-                self._missing.setdefault(self.where, {})[char] = None
+                self._missing.setdefault((self.where, scripts.script(char)), {})[char] = None
                 family, char = first, " "
             if runs and runs[-1][0] is family:
                 runs[-1] = (family, runs[-1][1] + char)
@@ -102,22 +148,68 @@ class Text:
                 runs.append((family, char))
         return runs
 
-    def style_runs(self, key: str, value: str, chain: tuple[Family, ...] | None = None) -> Runs:
+    def style_runs(self, key: str, value: str, chain: tuple[Family | FontSource, ...] | None = None) -> Runs:
         """*value*, a label of the style at dotted *key*, cut into runs."""
         with self.at(Place.style(key)):
             return self.runs(value, chain or self.look.body_chain)
 
-    def _family_for(self, char: str, chain: tuple[Family, ...]) -> Family | None:
+    def _family_for(self, char: str, chain: tuple[Family | FontSource, ...]) -> Family | None:
         key = (id(chain), char)
-        if key not in self._choice:
+        found = self._choice.get(key, _UNSET)
+        if found is _UNSET:
             code = ord(char)
             found = next((family for family in chain if code in family.chars), None)
             if found is None and char in "\n\t ":
                 found = chain[0]
+            if found is None and not invisible(char):
+                found = self._installed(code)
             self._choice[key] = found
-        return self._choice[key]
+        if found is None or isinstance(found, Family):
+            if found is not None and found not in self._used:
+                self._used[found] = None
+            return found  # type: ignore[return-value]
+        return self._made_for(found, ord(char))
 
-    def xml(self, text: str, chain: tuple[Family, ...] | None = None, *, bold: bool = False,
+    def _installed(self, code: int) -> FontSource | None:
+        """The installed font for a character no configured font has; the machine's fonts are
+        looked up once, for every such character of the document."""
+        if self._system is None:
+            chain = self.look.body_chain
+            lacking = [other for other in self.chars | {code}
+                       if not any(other in family.chars for family in chain) and not invisible(chr(other))]
+            self._system = system.sources(lacking, _preferred(lacking))
+            self._by_source = None  # the installed fonts take their share of the characters
+        if code not in self._system:
+            self._system.update(system.sources([code], _preferred([code])))
+        return self._system.get(code)
+
+    def _made_for(self, source: FontSource, code: int) -> Family:
+        """*source*'s faces for this document: the characters of the document it is the first to
+        have in the look's chains, made anew (one more embedded font) for one not foreseen."""
+        family = self._made.get(source)
+        if family is None or code not in family.chars:
+            wanted = self._assigned().get(source, set()) | {code} | (set(family.chars) if family else set())
+            family = self._made[source] = source.family(wanted)
+        if family not in self._used:
+            self._used[family] = None
+        return family
+
+    def _assigned(self) -> dict[FontSource, set[int]]:
+        """The document's characters by the source that sets them: the first in a chain to have
+        them, the configured ones first, then the installed ones."""
+        if self._by_source is None:
+            found: dict[FontSource, set[int]] = {}
+            for chain in (self.look.body_chain, self.look.code_chain):
+                for code in self.chars:
+                    family = next((family for family in chain if code in family.chars), None)
+                    if family is None and self._system is not None:
+                        family = self._system.get(code)
+                    if isinstance(family, FontSource):
+                        found.setdefault(family, set()).add(code)
+            self._by_source = found
+        return self._by_source
+
+    def xml(self, text: str, chain: tuple[Family | FontSource, ...] | None = None, *, bold: bool = False,
             italic: bool = False) -> str:
         """Plain *text* as paragraph XML: escaped, weight and slant inside any fallback font tag
         (reportlab's <font name> resets both)."""
@@ -142,6 +234,7 @@ class Text:
         for span in spans:
             weight = {"bold": bold or span.strong, "italic": italic or span.emphasis}
             if span.code:
+                self._used.setdefault(look.code, None)
                 out.append(f'<font name="{look.code.regular}" size="{code_size:.2f}" '
                            f'backColor="{hex_color(look.color["inline_code_fill"])}">'
                            f"{self.xml(span.text, look.code_chain, **weight)}</font>")
@@ -150,16 +243,52 @@ class Text:
         return "".join(out)
 
 
-def _no_font_has(chars: list[str]) -> str:
-    """'no font has 東, 京 and 😀; they print as blanks', the first few characters named."""
+_UNSET = object()
+
+
+def _beside_emoji(text: str, at: int) -> bool:
+    """Whether the character at *at* follows or precedes an emoji (ZWJ sequences, U+FE0F)."""
+    return any(0 <= near < len(text) and scripts.script(text[near]) == "emoji" for near in (at - 1, at + 1))
+
+
+def _texts(value: object) -> Iterator[str]:
+    """Every text in a table of labels, however nested."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
+
+
+def _preferred(codes: Sequence[int] | set[int]) -> tuple[str, ...]:
+    """Words of the installed families to prefer for these characters: a CJK font's variant for
+    the language the kana or hangul show, Simplified Chinese otherwise."""
+    if any(0x3040 <= code <= 0x30FF for code in codes):
+        return ("JP", "Japanese")
+    if any(0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF for code in codes):
+        return ("KR", "Korean")
+    return ("SC", "Chinese")
+
+
+def _no_font_has(name: str, chars: list[str]) -> str:
+    """'no font has the CJK characters 東, 京 and 語; they print as blanks: install a font that has
+    them (Debian: ...)', the first few characters named, and what to install for the script *name*."""
     shown = [_shown(char) for char in chars]
+    one, many = {"emoji": ("the emoji", "the emoji"), "symbol": ("the symbol", "the symbols"),
+                 "other": ("the character", "the characters")}.get(
+        name, (f"the {name} character", f"the {name} characters"))
     if len(shown) == 1:
-        return f"no font has {shown[0]}; it prints as a blank"
+        return (f"no font has {one} {shown[0]}; it prints as a blank: install a font that has it "
+                f"({scripts.advice(name)}) or add one to fonts.fallback in deckbook.toml's [style]")
     if len(shown) <= _LISTED:
         listed = f"{', '.join(shown[:-1])} and {shown[-1]}"
     else:
         listed = f"{', '.join(shown[:_LISTED])} and {len(shown) - _LISTED} more"
-    return f"no font has {listed}; they print as blanks"
+    return (f"no font has {many} {listed}; they print as blanks: install a font that has them "
+            f"({scripts.advice(name)}) or add one to fonts.fallback in deckbook.toml's [style]")
 
 
 def _shown(char: str) -> str:
@@ -195,7 +324,10 @@ def draw_runs(canv, x: float, y: float, runs: Sequence[tuple[Family, str]], size
     line = canv.beginText(x, y)
     line.setCharSpace(tracking)
     line.setFillColor(color)
-    for family, run in runs:
-        line.setFont(family.face(bold, False), size)
+    segments = [(family.face(bold, False), run) for family, run in runs]
+    if any(shaping.needs_shaping(run) for _, run in runs):
+        segments = [(segments[index][0], piece) for index, piece in shaping.visual(segments)]
+    for font, run in segments:
+        line.setFont(font, size)
         line.textOut(run)
     canv.drawText(line)

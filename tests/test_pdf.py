@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from deckbook import bank as bank_module
 from deckbook import cli
 from deckbook import dates, markup
-from conftest import BANKS, BUNDLED, ROOT, TESTS
+from conftest import BANKS, BUNDLED, CJK_ADVICE, EMOJI_ADVICE, ROOT, TESTS
 from deckbook.exporters import booklet
 from pdf_support import PYTHON, Booklet, question, squash, write_bank
 
@@ -114,7 +114,10 @@ def test_accents_greek_cyrillic_quotes_dashes_and_arrows_print_as_typed(hostile)
 def test_characters_no_font_has_are_one_warning_at_their_question_and_print_blank(hostile):
     booklet, stderr = hostile
     assert stderr.splitlines() == [
-        f"{HOSTILE}:29:5: warning: question 'unicode': no font has 東, 京 and 😀; they print as blanks",
+        f"{HOSTILE}:29:5: warning: question 'unicode': no font has the CJK characters 東 and 京; "
+        f"they print as blanks: {CJK_ADVICE.format(them='them')}",
+        f"{HOSTILE}:29:5: warning: question 'unicode': no font has the emoji 😀; it prints as a blank: "
+        f"{EMOJI_ADVICE.format(them='it')}",
     ]
     text = "".join(booklet.pages)
     assert "東" not in text and "😀" not in text and "\ufffd" not in text
@@ -282,10 +285,12 @@ def test_many_missing_characters_are_one_warning_per_place_naming_the_first_thre
     bank = load(bank_file)
     topic, title = bank.topics[0], bank.positions["title"]
     assert stderr.splitlines() == [
-        f"{bank_file}:{title[0]}:{title[1]}: warning: the title: no font has 題; it prints as a blank",
-        f"{bank_file}:{topic.line}:{topic.column}: warning: topic 't': no font has 話; it prints as a blank",
+        f"{bank_file}:{title[0]}:{title[1]}: warning: the title: no font has the CJK character 題; "
+        f"it prints as a blank: {CJK_ADVICE.format(them='it')}",
+        f"{bank_file}:{topic.line}:{topic.column}: warning: topic 't': no font has the CJK character 話; "
+        f"it prints as a blank: {CJK_ADVICE.format(them='it')}",
         f"{bank_file}:{bank.questions[0].line}:{bank.questions[0].column}: warning: question 'q-1': "
-        "no font has 日, 本, 語 and 10 more; they print as blanks",
+        f"no font has the CJK characters 日, 本, 語 and 10 more; they print as blanks: {CJK_ADVICE.format(them='them')}",
     ]
 
 
@@ -357,4 +362,5 @@ def test_a_style_label_no_font_can_print_is_a_warning_at_the_start_of_the_bank(t
     bank_file = write_bank(tmp_path / "bank.yaml", [question(1, "t"), question(2, "t")])
     written = booklet.write(load(bank_file), out, style=style)
     assert [str(warning) for warning in written.warnings] == [
-        f"{bank_file}:1:1: warning: the style's labels.answer: no font has 日; it prints as a blank"]
+        f"{bank_file}:1:1: warning: the style's labels.answer: no font has the CJK character 日; "
+        f"it prints as a blank: {CJK_ADVICE.format(them='it')}"]

@@ -22,7 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from deckbook import bank as bank_module
 from deckbook import markup
 from deckbook.cli import cli
-from conftest import BANKS, BUNDLED, ROOT, TESTS
+from conftest import BANKS, BUNDLED, CJK_ADVICE, EMOJI_ADVICE, ROOT, TESTS
 from deckbook.exporters import cards as cards_exporter
 from deckbook.exporters import worksheet as worksheet_exporter
 from pdf_support import FOOTER, PYTHON, Booklet, question, squash, words, write_bank
@@ -402,8 +402,10 @@ def test_letter_sheets_with_another_grid_put_every_back_behind_its_front(tmp_pat
 
 def test_a_character_no_font_has_is_a_warning_naming_the_question_as_in_the_booklet(tmp_path):
     _, stderr = build(HOSTILE, tmp_path / "cards.pdf", "--layout", "cards")
-    expected = [f"{HOSTILE}:29:5: warning: question 'unicode': "
-                "no font has 東, 京 and 😀; they print as blanks"]
+    expected = [f"{HOSTILE}:29:5: warning: question 'unicode': no font has the CJK characters 東 and 京; "
+                f"they print as blanks: {CJK_ADVICE.format(them='them')}",
+                f"{HOSTILE}:29:5: warning: question 'unicode': no font has the emoji 😀; it prints as a blank: "
+                f"{EMOJI_ADVICE.format(them='it')}"]
     assert stderr.splitlines() == expected
     _, stderr = build(HOSTILE, tmp_path / "worksheet.pdf", "--layout", "worksheet")
     assert stderr.splitlines() == expected

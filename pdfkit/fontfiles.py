@@ -1,0 +1,227 @@
+"""Font files as reportlab can embed them, made with fontTools: any TrueType or OpenType font
+(CFF-outlined .otf, a face of a .ttc/.otc collection, a variable font) cut down to the
+characters a document uses, set at one weight, and given TrueType outlines.
+
+reportlab embeds TrueType outlines only and reads no variations. fontTools subsets first, so a
+CJK font of 65,000 CFF glyphs costs the few dozen a bank uses: instancing and converting a
+subset takes milliseconds, and the whole font would take seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import os
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fontTools import subset
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont, TTLibError, newTable
+from fontTools.varLib import instancer
+
+NOT_A_FONT = "it is not a TrueType or OpenType font (.ttf, .otf, or .ttc/.otc with \"index\")"
+#: OS/2 usWeightClass of the regular and the bold face a variable font is set at.
+REGULAR, BOLD = 400, 700
+
+
+@dataclass(frozen=True)
+class FontInfo:
+    """What a font file holds, read once: its characters and how reportlab can use it."""
+
+    path: str
+    index: int
+    family: str  # as the font names itself: "Noto Sans CJK JP"
+    variable: bool  # has variations (fvar): set at one weight before embedding
+    cff: bool  # PostScript outlines (CFF or CFF2): converted to TrueType before embedding
+    weights: tuple[float, float] | None  # the wght axis range of a variable font
+
+    @property
+    def embeddable_as_is(self) -> bool:
+        """Whether reportlab can embed the file itself: static TrueType outlines."""
+        return not self.variable and not self.cff
+
+
+class FontFileError(ValueError):
+    """A file that is no font fontTools can read, or one whose licence forbids embedding."""
+
+
+def info(path: str, index: int = 0) -> FontInfo:
+    """What the font at *path* (face *index* of a collection) holds; raise FontFileError."""
+    stat = os.stat(path)
+    return _info(os.path.abspath(path), index, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def _info(path: str, index: int, mtime: int, size: int) -> FontInfo:
+    try:
+        with open(path, "rb") as stream:  # closed even when fontTools gives up on the file
+            font = TTFont(stream, fontNumber=index, lazy=True)  # the table directory, and the tables asked for
+            return _read_info(font, path, index)
+    except FontFileError:
+        raise
+    except TTLibError as exc:
+        text = str(exc)
+        if "specify a font number" in text or "index" in text.lower():
+            raise FontFileError(f"the collection has no font at index {index}") from None
+        raise FontFileError(NOT_A_FONT) from None
+    except (OSError, KeyError, AssertionError, IndexError, ValueError, TypeError, AttributeError, struct.error):
+        raise FontFileError(NOT_A_FONT) from None
+
+
+def _read_info(font: TTFont, path: str, index: int) -> FontInfo:
+    if "cmap" not in font or ("glyf" not in font and "CFF " not in font and "CFF2" not in font):
+        raise FontFileError(NOT_A_FONT)
+    fs_type = font["OS/2"].fsType if "OS/2" in font else 0
+    family = str(font["name"].getBestFamilyName() or os.path.basename(path))
+    weights = None
+    if "fvar" in font:
+        axis = next((axis for axis in font["fvar"].axes if axis.axisTag == "wght"), None)
+        weights = (axis.minValue, axis.maxValue) if axis else None
+    found = FontInfo(path, index, family, "fvar" in font, "CFF " in font or "CFF2" in font, weights)
+    if fs_type & 0x000F == 0x0002:  # "restricted licence embedding"
+        raise FontFileError("its licence flags forbid embedding it in a PDF")
+    return found
+
+
+def chars(path: str, index: int = 0) -> frozenset[int]:
+    """The code points the font at *path* (face *index*) maps to glyphs: read only when asked."""
+    stat = os.stat(path)
+    return _chars(os.path.abspath(path), index, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def _chars(path: str, index: int, mtime: int, size: int) -> frozenset[int]:
+    with TTFont(path, fontNumber=index, lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def sha256(path: str) -> str:
+    """The SHA-256 of the file at *path*, for the manifest."""
+    stat = os.stat(path)
+    return _sha256(os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def _sha256(path: str, mtime: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def prepare(path: str, index: int, chars: Iterable[int], weight: float = REGULAR, tag: str = "") -> bytes:
+    """The font at *path* as a static TrueType font reportlab embeds: only *chars* and the
+    glyphs its layout tables reach from them (Arabic forms, ligatures), a variable font set at
+    *weight*, CFF outlines converted to quadratic ones; named with *tag* after its PostScript
+    name, since reportlab takes two fonts of one name for the same. Same input, same bytes."""
+    codes = tuple(sorted(set(chars)))
+    return _prepare(os.path.abspath(path), index, codes, float(weight), tag, os.stat(path).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _prepare(path: str, index: int, codes: tuple[int, ...], weight: float, tag: str, mtime: int) -> bytes:
+    font = TTFont(io.BytesIO(_subset(path, index, codes, mtime)), recalcTimestamp=False)
+    variable = "fvar" in font
+    if variable:
+        location = {}
+        for axis in font["fvar"].axes:
+            if axis.axisTag == "wght":
+                location["wght"] = min(max(weight, axis.minValue), axis.maxValue)
+            else:
+                location[axis.axisTag] = axis.defaultValue
+        font = instancer.instantiateVariableFont(font, location)
+    if "CFF " in font or "CFF2" in font:
+        _to_truetype(font)
+    if tag:
+        _rename(font, tag, weight if variable else 0.0)
+    out = io.BytesIO()
+    font.save(out, reorderTables=True)
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=16)
+def _subset(path: str, index: int, codes: tuple[int, ...], mtime: int) -> bytes:
+    """The font cut down to *codes*: read once for all the weights made of it."""
+    with TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False) as font:
+        return _cut(font, codes)
+
+
+def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
+    options = subset.Options()
+    options.layout_features = ["*"]  # every feature HarfBuzz may apply: joining forms, conjuncts, marks
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.hinting = False  # print, not screens: hints only add bytes
+    options.desubroutinize = True
+    options.glyph_names = False
+    options.drop_tables = [*subset.Options._drop_tables_default, "DSIG", "SVG ", "sbix", "CBDT", "CBLC",
+                           "COLR", "CPAL", "MATH", "BASE", "JSTF", "meta"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=codes)
+    subsetter.subset(font)
+    if "CFF " in font and "fvar" not in font:
+        _to_truetype(font)
+    out = io.BytesIO()
+    font.save(out, reorderTables=True)
+    return out.getvalue()
+
+
+def _to_truetype(font: TTFont) -> None:
+    """Replace CFF outlines by TrueType ones (fontTools' otf2ttf recipe, through cu2qu)."""
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    error = font["head"].unitsPerEm / 1000  # cu2qu's advice: one thousandth of the em
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, error, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    glyf_table = newTable("glyf")
+    glyf_table.glyphOrder, glyf_table.glyphs = order, glyphs
+    for glyph in glyphs.values():
+        glyph.recalcBounds(glyf_table)
+    for tag in ("CFF ", "CFF2", "VORG"):
+        if tag in font:
+            del font[tag]
+    font["loca"] = newTable("loca")
+    font["glyf"] = glyf_table
+    glyf_table.compile(font)
+    hmtx = font["hmtx"]
+    for name, glyph in glyphs.items():
+        advance, _ = hmtx.metrics[name]
+        hmtx.metrics[name] = (advance, getattr(glyph, "xMin", 0) if glyph.numberOfContours else 0)
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 1
+    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions"):
+        setattr(maxp, field, 0)
+    maxp.maxComponentElements = max((len(getattr(glyph, "components", ())) for glyph in glyphs.values()),
+                                    default=0)
+    maxp.compile(font)
+    post = font["post"]
+    post.formatType = 3.0
+    post.extraNames, post.mapping = [], {}
+    font.sfntVersion = "\x00\x01\x00\x00"
+
+
+def _rename(font: TTFont, tag: str, weight: float) -> None:
+    """Give the font a PostScript name of its own, "NotoSansArabic-Bold-1a2b3c4d5e": reportlab
+    takes two fonts of one name for the same font."""
+    names = font["name"]
+    if weight:  # an instance of a variable font: its default instance's name says another weight
+        family = str(names.getBestFamilyName() or "Font")
+        base = f"{family}-{'Bold' if weight >= 600 else 'Regular'}"
+    else:
+        base = str(names.getDebugName(6) or names.getBestFamilyName() or "Font")
+    postscript = "".join(char for char in f"{base}-{tag}" if 33 <= ord(char) <= 126
+                         and char not in "[](){}<>/% ")[:63]
+    names.removeNames(nameID=6)
+    names.setName(postscript, 6, 3, 1, 0x409)
+    names.setName(postscript, 6, 1, 0, 0)
