@@ -30,7 +30,8 @@ def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", style: dict | Non
     style = style_or_default(style)
     look = Look(style, parse_page_size(page_size))
     with binary_streams():
-        text, doc = write_book(bank, out, look, functools.partial(_story, style["worksheet"]))
+        text, doc = write_book(bank, out, look, functools.partial(_story, style["worksheet"]),
+                               head_openings=True)
     return Written(text.warnings, {"pages": doc.page})
 
 

@@ -487,6 +487,24 @@ def test_every_worksheet_question_is_followed_by_its_ruled_lines(worksheet):
         assert all(abs((b - a) - spacing) < 0.01 for (_, a, _), (_, b, _) in zip(rules, rules[1:])), number
 
 
+def test_every_worksheet_page_after_the_first_is_headed_by_the_topic_at_its_top(worksheet):
+    bank, sheet = worksheet
+    topics = {item.number: topic.name.upper() for topic, items in bank.sections() for item in items}
+    key_page = sheet.page_of("Answer key")
+    top = float(sheet.reader.pages[0].mediabox[3]) - _length(STYLE["page"]["top_margin"])
+    for number, page in enumerate(sheet.reader.pages, 1):
+        found = lines(page)
+        header = [line.text for line in found if line.y > top]
+        if number == 1:
+            assert header == []
+        elif number >= key_page:
+            assert header == ["ANSWER KEY"], number
+        else:  # the topic of the page's first question: going on from before, or opening here
+            first = max((line for line in found if re.fullmatch(r"Q\d+", line.text)), key=lambda line: line.y)
+            assert header == [topics[int(first.text[1:])]], number
+    assert key_page > 3  # pages that start in the middle of a topic were checked
+
+
 def _rules(page) -> list[float]:
     """The heights on the page of the horizontal lines stroked on it (each 'x y m x2 y l')."""
     heights, start = [], []
