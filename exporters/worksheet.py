@@ -14,7 +14,7 @@ from deckbook import markup
 from deckbook.bank import Bank, Question, Topic
 from deckbook.exporters.base import Written
 from deckbook.pdfkit.book import Book, label_width, question_heading, topic_opener, write_book
-from deckbook.pdfkit.flowables import Anchor, Gap, Group, Label, Para, Rules, render
+from deckbook.pdfkit.flowables import Anchor, Gap, Group, Label, Numbered, Para, Rules, render
 from deckbook.pdfkit.internals import binary_streams
 from deckbook.pdfkit.look import Look, length, parse_page_size, style_or_default
 from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, inline, runs_width
@@ -101,12 +101,10 @@ def _story(settings: dict, bank: Bank, look: Look, text: Text, doc: Book) -> lis
                      functools.partial(doc.topic_begins, len(bank.topics), key)),
               Para(key_title, sub), Gap(2), Para(key_note, styles["meta"]), Gap(space["between_questions"])]
     key_width = label_width(bank, look, look.size["body"], "   ")
-    key_style = ParagraphStyle("answer-key", parent=styles["body"], leftIndent=key_width, bulletIndent=0,
-                               bulletFontName=look.body.bold, bulletColor=look.color["accent"])
     for index, topic, questions in sections:
         for position, question in enumerate(questions):
             entry = functools.partial(_key_entry, question, topic if position == 0 else None, key_width,
-                                      key_style, look, text)
+                                      look, text)
             story.append(Group(entry, look))
     return story
 
@@ -122,18 +120,17 @@ def _question(question: Question, label_width: float, look: Look, text: Text, ru
     return blocks + [rules(indent=label_width), Gap(look.space["between_questions"])]
 
 
-def _key_entry(question: Question, topic: Topic | None, width: float, style: ParagraphStyle, look: Look,
-               text: Text) -> list[Flowable]:
-    """One answer in the key: its number, the short answer; the topic's label before its first."""
+def _key_entry(question: Question, topic: Topic | None, width: float, look: Look, text: Text
+               ) -> list[Flowable]:
+    """One answer in the key: the short answer, its number beside its first line, whatever block
+    that is; the topic's label before its first."""
     blocks: list[Flowable] = []
     if topic is not None:
         with text.at(Place.topic(topic)):
             label = Label(text.runs(markup.plain(topic.name).upper(), look.body_chain), look)
         blocks += [Gap(look.space["before_label"]), label, Gap(look.space["after_label"] + 2)]
+    number = text.style_runs("labels.question", look.question_label(question.number))
     text.where = Place.question(question)
-    parsed = markup.parse(question.answer)
-    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
-    blocks.append(Para(text.spans(first) or "&#160;", style, bulletText=look.question_label(question.number)))
-    if rest:
-        blocks += [Gap(look.space["paragraph"]), *render(rest, look, text, look.styles["body"], width)]
-    return blocks + [Gap(look.space["paragraph"] * 1.6)]
+    answer = render(markup.parse(question.answer), look, text, look.styles["body"], width)
+    answer[0] = Numbered(number, answer[0], look)
+    return blocks + answer + [Gap(look.space["paragraph"] * 1.6)]

@@ -1,5 +1,6 @@
 """The blocks pages are made of: paragraphs, gaps, the answer box, a question kept together,
-labels, the contents, ruled lines; and markup blocks rendered as such flowables.
+labels, a block numbered in the margin, the contents, ruled lines; and markup blocks rendered as
+such flowables.
 
 A flowable whose ``keep`` is true is never the last thing on a page: it moves on with what follows.
 """
@@ -14,7 +15,7 @@ from reportlab.platypus import Flowable, Spacer
 
 from deckbook import markup
 from deckbook.pdfkit.code import Code, code_lines
-from deckbook.pdfkit.internals import FastParagraph, last_line
+from deckbook.pdfkit.internals import FastParagraph, first_baseline, last_line
 from deckbook.pdfkit.look import Look
 from deckbook.pdfkit.text import Runs, Text, draw_runs
 
@@ -231,6 +232,42 @@ def label(key: str, look: Look, text: Text) -> Label | None:
     if not value:
         return None
     return Label(text.style_runs(f"labels.{key}", value.upper()), look)
+
+
+class Numbered(Flowable):
+    """A block with a number in the margin, on the baseline of the block's first line, whatever
+    the block: a paragraph, a list's first item, code. The block is indented to leave the margin;
+    the number goes with the first part of a block split across pages."""
+
+    keep = False
+
+    def __init__(self, number: Runs, block: Flowable, look: Look) -> None:
+        super().__init__()
+        self.number, self.block, self.look = number, block, look
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width, self.height = availWidth, self.block.wrap(availWidth, availHeight)[1]
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts = self.block.split(availWidth, availHeight)
+        if not parts:
+            return []
+        return [Numbered(self.number, parts[0], self.look), *parts[1:]]
+
+    def draw(self) -> None:
+        canv, block, look = self.canv, self.block, self.look
+        if isinstance(block, FastParagraph):
+            below = first_baseline(block)
+        elif isinstance(block, Code):
+            below = block.first_baseline()
+        else:
+            below = look.size["body"]
+        canv.saveState()  # the number first: text extraction reads it before the answer
+        draw_runs(canv, 0, self.height - below, self.number, look.size["body"], 0.0, look.color["accent"],
+                  bold=True)
+        canv.restoreState()
+        block.drawOn(canv, 0, 0)
 
 
 class Contents(Flowable):

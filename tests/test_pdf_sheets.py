@@ -505,6 +505,29 @@ def test_every_worksheet_page_after_the_first_is_headed_by_the_topic_at_its_top(
     assert key_page > 3  # pages that start in the middle of a topic were checked
 
 
+def test_the_answer_key_sets_each_number_beside_its_answers_first_line_whatever_the_block(tmp_path):
+    answers = {  # the answer, and how its first line starts
+        "A paragraph. " + words(1, 40): "A paragraph.",
+        "- first item of a list\n- second item\n": "•",
+        "1. first numbered item\n2. second\n": "1.",
+        f"```python\n{PYTHON}\n```\n\nThen a paragraph.\n": "def retry",
+        "- - a list in a list\n": "•",
+    }
+    items = []
+    for number, answer in enumerate(answers, 1):
+        items.append(question(number, "t", sentences=1, mistakes=0))
+        items[-1]["answer"] = answer
+    reader, _ = build(write_bank(tmp_path / "bank.yaml", items), tmp_path / "worksheet.pdf",
+                      "--layout", "worksheet")
+    start = next(number for number, page in enumerate(reader.pages) if "Answer key" in page.extract_text())
+    key = [line for page in reader.pages[start:] for line in lines(page)]
+    for number, start in enumerate(answers.values(), 1):
+        label = next(line for line in key if line.text == f"Q{number}")
+        beside = sorted((line for line in key if abs(line.y - label.y) < 0.01 and line.x > label.right),
+                        key=lambda line: line.x)
+        assert beside and beside[0].text.lstrip().startswith(start), (number, [line.text for line in beside])
+
+
 def _rules(page) -> list[float]:
     """The heights on the page of the horizontal lines stroked on it (each 'x y m x2 y l')."""
     heights, start = [], []
