@@ -4,7 +4,7 @@ each, then an answer key of the short answers from a new page."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import BinaryIO
 
 from reportlab.lib.styles import ParagraphStyle
@@ -68,7 +68,7 @@ def _story(settings: dict, bank: Bank, look: Look, text: Text, doc: Book) -> lis
     labels, styles, space = settings["labels"], look.styles, look.space
     sub = ParagraphStyle("worksheet-topic", parent=styles["topic"], fontSize=look.size["heading"] * 1.35,
                          leading=look.size["heading"] * 1.7)
-    rules = functools.partial(Rules, int(settings["lines"]), length(settings["line_spacing"]),
+    rules = functools.partial(Rules, spacing=length(settings["line_spacing"]),
                               line_width=length(settings["line_width"]), color=look.color["rule"])
     with text.at(Place.bank(bank, "title")):
         title = text.spans(inline(bank.title), bold=True, size=look.size["topic"])
@@ -88,8 +88,9 @@ def _story(settings: dict, bank: Bank, look: Look, text: Text, doc: Book) -> lis
     for index, topic, questions in sections:
         opener = functools.partial(topic_opener, index, topic, questions, look, text, doc, sub, (1.0, 0.6))
         for position, question in enumerate(questions):
+            room = rules(writing_lines(question.answer, settings), indent=width)
             story.append(Group(functools.partial(
-                _question, question, width, look, text, rules, opener if position == 0 else None), look))
+                _question, question, width, look, text, room, opener if position == 0 else None), look))
 
     story.append(PageBreak())
     key = Topic("answer-key", labels["answer_key"])
@@ -109,7 +110,30 @@ def _story(settings: dict, bank: Bank, look: Look, text: Text, doc: Book) -> lis
     return story
 
 
-def _question(question: Question, label_width: float, look: Look, text: Text, rules: Callable[..., Rules],
+def writing_lines(answer: str, settings: dict) -> int:
+    """How many ruled lines to leave under a question whose short answer is *answer*: as many as
+    it takes written by hand, *settings*' words_per_line words a line, a line for each line of
+    code, from min_lines to max_lines; or the fixed number *settings* gives as lines."""
+    if "lines" in settings:
+        return int(settings["lines"])
+    needed = _handwritten(markup.parse(answer), int(settings["words_per_line"]))
+    return max(int(settings["min_lines"]), min(int(settings["max_lines"]), needed))
+
+
+def _handwritten(blocks: Sequence[markup.Block], per_line: int) -> int:
+    """Lines *blocks* take written by hand: each paragraph and list item starts a line."""
+    lines = 0
+    for block in blocks:
+        if isinstance(block, markup.Paragraph):
+            lines += -(-len("".join(span.text for span in block.spans).split()) // per_line)
+        elif isinstance(block, markup.ListBlock):
+            lines += sum(max(1, _handwritten(item, per_line)) for item in block.items)
+        else:
+            lines += len(block.code.splitlines())
+    return lines
+
+
+def _question(question: Question, label_width: float, look: Look, text: Text, rules: Rules,
               opener: Callable[[], list[Flowable]] | None) -> list[Flowable]:
     """A question as the booklet heads it, then ruled lines to answer on."""
     blocks: list[Flowable] = opener() if opener else []
@@ -117,7 +141,7 @@ def _question(question: Question, label_width: float, look: Look, text: Text, ru
     blocks += heading
     if rest:
         blocks += [Gap(look.space["paragraph"]), *render(rest, look, text, look.styles["body"], label_width)]
-    return blocks + [rules(indent=label_width), Gap(look.space["between_questions"])]
+    return blocks + [rules, Gap(look.space["between_questions"])]
 
 
 def _key_entry(question: Question, topic: Topic | None, width: float, look: Look, text: Text

@@ -468,7 +468,9 @@ def test_the_worksheet_is_footed_like_the_booklet(worksheet):
 
 def test_every_worksheet_question_is_followed_by_its_ruled_lines(worksheet):
     bank, sheet = worksheet
-    count, spacing = STYLE["worksheet"]["lines"], _length(STYLE["worksheet"]["line_spacing"])
+    spacing = _length(STYLE["worksheet"]["line_spacing"])
+    counts = [worksheet_exporter.writing_lines(item.answer, STYLE["worksheet"]) for item in _booklet_order(bank)]
+    assert STYLE["worksheet"]["max_lines"] in counts and len(set(counts)) >= 3
     top = float(sheet.reader.pages[0].mediabox[3]) - _length(STYLE["page"]["top_margin"])
     marks = []  # (page, -y, what) in reading order: question numbers and ruled lines
     for index, page in enumerate(sheet.reader.pages[: sheet.page_of("Answer key") - 1]):
@@ -482,7 +484,7 @@ def test_every_worksheet_question_is_followed_by_its_ruled_lines(worksheet):
     starts = [position for position, (*_, what) in enumerate(marks) if what] + [len(marks)]
     for number, (start, end) in enumerate(zip(starts, starts[1:]), 1):
         rules = marks[start + 1:end]
-        assert len(rules) == count, number
+        assert len(rules) == counts[number - 1], number
         assert len({page for page, *_ in rules}) == 1, number  # together, on one page
         assert all(abs((b - a) - spacing) < 0.01 for (_, a, _), (_, b, _) in zip(rules, rules[1:])), number
 
@@ -492,16 +494,23 @@ def test_every_worksheet_page_after_the_first_is_headed_by_the_topic_at_its_top(
     topics = {item.number: topic.name.upper() for topic, items in bank.sections() for item in items}
     key_page = sheet.page_of("Answer key")
     top = float(sheet.reader.pages[0].mediabox[3]) - _length(STYLE["page"]["top_margin"])
+    names = {topic.name for topic in bank.topics}
+    last = None  # the question laid out last, perhaps going on at the top of the next page
     for number, page in enumerate(sheet.reader.pages, 1):
         found = lines(page)
         header = [line.text for line in found if line.y > top]
+        body = sorted((line for line in found if line.y <= top and not FOOTER.search(line.text)),
+                      key=lambda line: -line.y)
+        labels = [int(line.text[1:]) for line in body if re.fullmatch(r"Q\d+", line.text)]
         if number == 1:
             assert header == []
         elif number >= key_page:
             assert header == ["ANSWER KEY"], number
-        else:  # the topic of the page's first question: going on from before, or opening here
-            first = max((line for line in found if re.fullmatch(r"Q\d+", line.text)), key=lambda line: line.y)
-            assert header == [topics[int(first.text[1:])]], number
+        elif re.fullmatch(r"Q\d+", body[0].text) or body[0].text in names:  # a question or topic opens it
+            assert header == [topics[labels[0]]], number
+        else:  # the question before goes on at the top
+            assert header == [topics[last]], number
+        last = labels[-1] if labels else last
     assert key_page > 3  # pages that start in the middle of a topic were checked
 
 
@@ -526,6 +535,26 @@ def test_the_answer_key_sets_each_number_beside_its_answers_first_line_whatever_
         beside = sorted((line for line in key if abs(line.y - label.y) < 0.01 and line.x > label.right),
                         key=lambda line: line.x)
         assert beside and beside[0].text.lstrip().startswith(start), (number, [line.text for line in beside])
+
+
+def test_writing_space_grows_with_the_short_answer_from_the_styles_least_to_its_most():
+    settings = STYLE["worksheet"]
+    least, most, per_line = settings["min_lines"], settings["max_lines"], settings["words_per_line"]
+    assert 0 < least < most and "lines" not in settings
+
+    def count(answer: str) -> int:
+        return worksheet_exporter.writing_lines(answer, settings)
+
+    assert count("No.") == least
+    assert count(words(1, 800)) == most  # the 800-word answer: room to write, not a page of lines
+    assert count(words(1, per_line * (least + 2))) == least + 2
+    assert count(words(1, per_line * (least + 2) + 1)) == least + 3
+    assert count("Two items:\n\n- one\n- two\n") == least + 1  # a paragraph, then a line each
+    code = "\n".join(f"x{n} = {n}" for n in range(least + 3))
+    assert count(f"```python\n{code}\n```") == least + 3  # a line for each line of code
+    sizes = [count(words(1, n)) for n in range(1, 200, 3)]
+    assert sizes == sorted(sizes)
+    assert worksheet_exporter.writing_lines(words(1, 800), {**settings, "lines": 4}) == 4
 
 
 def _rules(page) -> list[float]:
