@@ -311,7 +311,6 @@ def cards37(tmp_path_factory):
 
 def test_every_question_and_short_answer_is_in_the_card_text(cards37):
     bank, sheets, _, stderr = cards37
-    assert stderr == ""
     fronts: dict[int, list[tuple[int, Face]]] = {}
     backs: dict[int, list[tuple[int, Face]]] = {}
     for page, faces in enumerate(sheets.faces):
@@ -329,6 +328,51 @@ def test_every_question_and_short_answer_is_in_the_card_text(cards37):
         back = "".join(face.body for _, face in sorted(backs[number], key=lambda x: x[0]))
         assert _visible(markup.plain(item.question)) in _visible(front), number
         assert _visible(markup.plain(item.answer)) in _visible(back), number
+    many = {item.id: len(backs[number]) for number, item in enumerate(_booklet_order(bank), 1)
+            if len(backs[number]) > cards_exporter.MANY_CARDS}
+    warned = re.findall(r": warning: question '(.+)': its answer takes (\d+) cards at 2x4;", stderr)
+    assert many and {key: int(count) for key, count in warned} == many
+    assert len(stderr.splitlines()) == len(warned)  # nothing else to say about this bank
+
+
+def _long_answers(tmp_path, *lengths: int):
+    """A bank of short questions whose answers have *lengths* words, and the loaded bank."""
+    items = []
+    for number, length in enumerate(lengths, 1):
+        items.append(question(number, "t", sentences=1, mistakes=0))
+        items[-1]["answer"] = " ".join(words(number + i, 15) for i in range(length // 15))
+    bank_file = write_bank(tmp_path / "bank.yaml", items)
+    return bank_file, bank_module.load_bank(bank_file)
+
+
+@pytest.mark.parametrize("grid", ["2x4", "8x8"])
+def test_an_answer_on_more_than_three_cards_is_a_warning_at_its_question_naming_larger_cards(tmp_path, grid):
+    bank_file, bank = _long_answers(tmp_path, 15, 845)
+    _, stderr = build(bank_file, tmp_path / "cards.pdf", "--layout", "cards", "--grid", grid)
+    long = bank.questions[1]
+    warning = re.fullmatch(
+        rf"{re.escape(str(bank_file))}:{long.line}:{long.column}: warning: question 'q-2': its answer takes "
+        rf"(\d+) cards at {grid}; print it on larger cards \(grid (\d+x\d+): ([123]) cards?\) "
+        r"or shorten the answer", stderr.strip())
+    assert warning, stderr
+    sheets = read_sheets(tmp_path / "cards.pdf", grid)
+    backs = [back_key(face) for faces in sheets.faces[1::2] for face in faces.values()]
+    assert int(warning[1]) == len([key for key in backs if key[0] == 2 and key[1] == "answer"]) > 3
+    larger = warning[2]
+    _, stderr = build(bank_file, tmp_path / "larger.pdf", "--layout", "cards", "--grid", larger)
+    assert stderr == ""  # the grid it names holds the answer on that many cards
+    sheets = read_sheets(tmp_path / "larger.pdf", larger)
+    backs = [back_key(face) for faces in sheets.faces[1::2] for face in faces.values()]
+    assert len([key for key in backs if key[0] == 2 and key[1] == "answer"]) == int(warning[3])
+
+
+def test_an_answer_too_long_for_three_cards_of_any_grid_is_told_to_be_shorter(tmp_path):
+    bank_file, bank = _long_answers(tmp_path, 6000)
+    _, stderr = build(bank_file, tmp_path / "cards.pdf", "--layout", "cards")
+    item = bank.questions[0]
+    assert re.fullmatch(rf"{re.escape(str(bank_file))}:{item.line}:{item.column}: warning: question 'q-1': "
+                        r"its answer takes \d+ cards at 2x4; more than 3 at any grid; shorten the answer",
+                        stderr.strip()), stderr
 
 
 def test_no_text_runs_outside_its_card_and_the_footer_keeps_clear_of_the_cuts(cards37):
