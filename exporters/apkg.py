@@ -38,8 +38,8 @@ TEMPLATE = "Recall"
 #: The card design's revision: bump it whenever styles/card* or the fields' HTML changes.
 #: It is added to every modification time, so Anki's default "update if newer" takes the
 #: new look on the next import even when the bank itself did not change.
-REVISION = 3  # 2: "[" as &#91;, so no bank text becomes an Anki sound or LaTeX tag; 3: no MathJax
-# delimiter from bank text, a lone list marker as typed
+REVISION = 4  # 2: "[" as &#91;, so no bank text becomes an Anki sound or LaTeX tag; 3: no MathJax
+# delimiter from bank text, a lone list marker as typed; 4: code alone in one box, sized for phones
 #: Optional sections that arrived after the note type shipped: (label, text of a question).
 #: They render as labelled sections into the spare field "More"; the schema stays the same.
 LATER_SECTIONS: tuple[tuple[str, Callable[[Question], str | None]], ...] = ()
