@@ -524,6 +524,7 @@ _SCHEMA: dict[str, _Option] = {
         "header_offset": _L, "footer_offset": _L,
         "footer_align": _Choice("outer", "center", required=False),
         "keep_whole_up_to": _Number(0, 1, required=False),
+        "section_break_slack": _Number(0, 1, required=False),
     }),
     "fonts": _Table({
         "body": _FamilyNames(), "code": _FamilyNames(),
