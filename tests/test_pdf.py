@@ -224,10 +224,11 @@ def test_a_paragraph_or_code_broken_across_pages_keeps_two_lines_on_each_side(re
                         starts.add(squash(plain)[:12])
     height = float(booklet.reader.pages[0].mediabox[3])
     top, bottom = height - 21 * 72 / 25.4, 21 * 72 / 25.4  # styles/booklet.toml's margins
+    body = [[line for line in booklet.lines(page) if bottom < line[0] < top]
+            for page in range(1, len(booklet.pages) + 1)]
     broken = 0
     for page in range(2, len(booklet.pages)):
-        foot = [line for line in booklet.lines(page) if bottom < line[0] < top]
-        head = [line for line in booklet.lines(page + 1) if bottom < line[0] < top]
+        foot, head = body[page - 1], body[page]
         if not foot or not head or squash(head[0][2])[:12] in starts or head[0][2].strip() in LABELS:
             continue  # the next page starts a block of its own
         if re.match(r"(Q\d+|•)", head[0][2].strip()):
