@@ -15,7 +15,9 @@ from deckbook.exporters.base import Written
 from deckbook.pdfkit.book import (
     Book, label_width, question_heading, toc_form, topic_count, topic_opener, write_book,
 )
-from deckbook.pdfkit.flowables import Anchor, Box, Contents, Gap, Group, Para, label, render, render_list
+from deckbook.pdfkit.flowables import (
+    Anchor, Box, Contents, Gap, Group, Para, SectionGap, label, render, render_list,
+)
 from deckbook.pdfkit.internals import binary_streams
 from deckbook.pdfkit.look import Look, hex_color, parse_page_size, style_or_default
 from deckbook.pdfkit.text import Place, Text, inline
@@ -118,7 +120,7 @@ def _question_blocks(question: Question, label_width: float, look: Look, text: T
                 continue
             body = render(markup.parse(value), look, text, styles["body"])
         section = label(key, look, text)
-        blocks += [Gap(space["before_label"]), *([section] if section else []), Gap(space["after_label"]),
+        blocks += [SectionGap(space["before_label"]), *([section] if section else []), Gap(space["after_label"]),
                    *body]
     blocks.append(Gap(space["between_questions"]))
     return blocks

@@ -21,6 +21,7 @@ from reportlab.platypus import Flowable
 
 from deckbook import markup
 from deckbook.bank import Bank, Question, Topic
+from deckbook.diagnostics import Diagnostic
 from deckbook.exporters.base import Written
 from deckbook.pdfkit.flowables import Gap, Para, render
 from deckbook.pdfkit.internals import binary_streams, date_document
@@ -32,6 +33,8 @@ NAME, SUFFIX = "cards", ".pdf"
 #: The options of write() that a deckbook.toml [[artifact]] may set for this format.
 OPTIONS: tuple[str, ...] = ("page_size", "grid", "flip")
 FLIPS = ("long-edge", "short-edge")
+#: An answer on more cards than this is a warning: a learner turns over a card or two, not a stack.
+MANY_CARDS = 3
 _Placed = list[tuple[Flowable, float]]  # a card face's blocks, each with its laid-out height
 
 
@@ -138,14 +141,25 @@ class _CardMaker:
         self.step = max(length(cards["shrink_step"]), 0.1)
         self.corner = length(cards["corner_size"])
         self.tracking = look.space["label_tracking"] * self.corner / look.size["label"]
-        self.padding = min(length(cards["padding"]), 0.08 * min(grid.card_width, grid.card_height))
+        self.grid, self._padding = grid, length(cards["padding"])
+        self.padding = self._padding_for(grid)
         self.band = self.corner * 2.2  # the corner labels above the text, the note below it
-        self.box = (grid.card_width - 2 * self.padding, grid.card_height - 2 * self.padding - 2 * self.band)
+        self.box = self._box_for(grid)
+        self.warnings: list[Diagnostic] = []  # answers spread over too many cards
         self._topics: dict[str, Runs] = {}
         self._muted: dict[Look, ParagraphStyle] = {}
         self.continued = text.style_runs("cards.labels.continued", self.labels["continued"])
         self.continued_short = text.style_runs("cards.labels.continued_short", self.labels["continued_short"])
         self.answer = self.labels["answer"].upper()
+
+    def _padding_for(self, grid: _Grid) -> float:
+        return min(self._padding, 0.08 * min(grid.card_width, grid.card_height))
+
+    def _box_for(self, grid: _Grid) -> tuple[float, float]:
+        """The room for text on a card of *grid*: inside the padding, between the corner labels
+        and the note at the foot."""
+        padding = self._padding_for(grid)
+        return grid.card_width - 2 * padding, grid.card_height - 2 * padding - 2 * self.band
 
     def all(self, bank: Bank) -> Iterator[tuple[int | None, Topic, _Face, _Face]]:
         """Every card in booklet order, with the topic's index on the first card of each topic."""
@@ -163,6 +177,8 @@ class _CardMaker:
         text.where = Place.question(question)
         fronts = self._fit(functools.partial(self._question_blocks, question), self.question_size)
         backs = self._fit(functools.partial(self._answer_blocks, question), self.answer_size)
+        if len(backs) > MANY_CARDS:
+            self._warn_many(question, backs)
         first_answer = len(fronts) - 1  # the answer starts behind the question's last part
         out: list[tuple[_Face, _Face]] = []
         for index in range(len(fronts) + len(backs) - 1):
@@ -186,6 +202,34 @@ class _CardMaker:
                              if len(backs) > 1 else [])
             out.append((front, back))
         return out
+
+    def _warn_many(self, question: Question, backs: list[_Placed]) -> None:
+        """Warn, at the question, of an answer on more than MANY_CARDS cards, naming the grid of
+        larger cards (the most to a sheet, none more than twice as long as wide) that holds it on
+        that many, if one does."""
+        grid, (width, _) = self.grid, self.box
+        needed = width * sum(height for part in backs for _, height in part)  # the text's area, set smallest
+        blocks = self._answer_blocks(question, self.sizes(self.min_size))
+        larger = sorted(((columns, rows) for columns in range(1, grid.columns + 1)
+                         for rows in range(1, grid.rows + 1) if (columns, rows) != (grid.columns, grid.rows)),
+                        key=lambda size: (-size[0] * size[1], -size[0]))
+        advice = f"more than {MANY_CARDS} at any grid; shorten the answer"
+        for columns, rows in larger:
+            card = _Grid(columns, rows, grid.page, grid.margin)
+            box = self._box_for(card)
+            if (max(card.card_width, card.card_height) > 2 * min(card.card_width, card.card_height)
+                    or MANY_CARDS * box[0] * box[1] < 0.8 * needed):
+                continue  # an odd shape, or too small for the text however it breaks
+            parts = len(_parts(blocks, *box, limit=MANY_CARDS))
+            if parts <= MANY_CARDS:
+                advice = (f"print it on larger cards (grid {columns}x{rows}: {parts} card"
+                          f"{'' if parts == 1 else 's'}) or shorten the answer")
+                break
+        where = Place.question(question)
+        self.warnings.append(Diagnostic(
+            self.text.source, where.line, where.column,
+            f"{where.what}: its answer takes {len(backs)} cards at {grid.columns}x{grid.rows}; {advice}",
+            "warning"))
 
     def _part(self, label: str, index: int, count: int, key: str = "question") -> Runs:
         """*label* ("Q3", "ANSWER") as a corner label; with the part number when there are several."""
@@ -282,12 +326,13 @@ def _place(blocks: list[Flowable], width: float, height: float) -> _Placed:
     return [(block, block.wrap(width, height)[1]) for block in blocks]
 
 
-def _parts(blocks: list[Flowable], width: float, height: float) -> list[_Placed]:
-    """*blocks* in parts no taller than *height*, split between lines where a block must break."""
+def _parts(blocks: list[Flowable], width: float, height: float, limit: int | None = None) -> list[_Placed]:
+    """*blocks* in parts no taller than *height*, split between lines where a block must break;
+    with *limit*, only the first parts, one more than *limit* at most."""
     parts: list[_Placed] = [[]]
     room = height
     queue = deque(blocks)
-    while queue:
+    while queue and (limit is None or len(parts) <= limit):
         block = queue.popleft()
         if isinstance(block, Gap) and not parts[-1]:
             continue  # no gap at the top of a card
@@ -515,6 +560,7 @@ def _write_cards(bank: Bank, out: BinaryIO, style: dict, page_size: tuple[float,
     text.look = look
     drawer.define_footers(drawer.pages // 2)
     canv.save()
-    return Written(text.warnings, {"pages": drawer.pages, "cards": cards, "fonts": text.fonts})
+    return Written(tuple(sorted((*text.warnings, *maker.warnings))),
+                   {"pages": drawer.pages, "cards": cards, "fonts": text.fonts})
 
 

@@ -4,7 +4,7 @@ each, then an answer key of the short answers from a new page."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import BinaryIO
 
 from reportlab.lib.styles import ParagraphStyle
@@ -14,7 +14,7 @@ from deckbook import markup
 from deckbook.bank import Bank, Question, Topic
 from deckbook.exporters.base import Written
 from deckbook.pdfkit.book import Book, label_width, question_heading, topic_opener, write_book
-from deckbook.pdfkit.flowables import Anchor, Gap, Group, Label, Para, Rules, render
+from deckbook.pdfkit.flowables import Anchor, Gap, Group, Label, Numbered, Para, Rules, render
 from deckbook.pdfkit.internals import binary_streams
 from deckbook.pdfkit.look import Look, length, parse_page_size, style_or_default
 from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, inline, runs_width
@@ -30,7 +30,8 @@ def write(bank: Bank, out: BinaryIO, *, page_size: str = "a4", style: dict | Non
     style = style_or_default(style)
     look = Look(style, parse_page_size(page_size))
     with binary_streams():
-        text, doc = write_book(bank, out, look, functools.partial(_story, style["worksheet"]))
+        text, doc = write_book(bank, out, look, functools.partial(_story, style["worksheet"]),
+                               head_openings=True)
     return Written(text.warnings, {"pages": doc.page, "fonts": text.fonts})
 
 
@@ -67,7 +68,7 @@ def _story(settings: dict, bank: Bank, look: Look, text: Text, doc: Book) -> lis
     labels, styles, space = settings["labels"], look.styles, look.space
     sub = ParagraphStyle("worksheet-topic", parent=styles["topic"], fontSize=look.size["heading"] * 1.35,
                          leading=look.size["heading"] * 1.7)
-    rules = functools.partial(Rules, int(settings["lines"]), length(settings["line_spacing"]),
+    rules = functools.partial(Rules, spacing=length(settings["line_spacing"]),
                               line_width=length(settings["line_width"]), color=look.color["rule"])
     with text.at(Place.bank(bank, "title")):
         title = text.spans(inline(bank.title), bold=True, size=look.size["topic"])
@@ -87,8 +88,9 @@ def _story(settings: dict, bank: Bank, look: Look, text: Text, doc: Book) -> lis
     for index, topic, questions in sections:
         opener = functools.partial(topic_opener, index, topic, questions, look, text, doc, sub, (1.0, 0.6))
         for position, question in enumerate(questions):
+            room = rules(writing_lines(question.answer, settings), indent=width)
             story.append(Group(functools.partial(
-                _question, question, width, look, text, rules, opener if position == 0 else None), look))
+                _question, question, width, look, text, room, opener if position == 0 else None), look))
 
     story.append(PageBreak())
     key = Topic("answer-key", labels["answer_key"])
@@ -100,17 +102,38 @@ def _story(settings: dict, bank: Bank, look: Look, text: Text, doc: Book) -> lis
                      functools.partial(doc.topic_begins, len(bank.topics), key)),
               Para(key_title, sub), Gap(2), Para(key_note, styles["meta"]), Gap(space["between_questions"])]
     key_width = label_width(bank, look, look.size["body"], "   ")
-    key_style = ParagraphStyle("answer-key", parent=styles["body"], leftIndent=key_width, bulletIndent=0,
-                               bulletFontName=look.body.bold, bulletColor=look.color["accent"])
     for index, topic, questions in sections:
         for position, question in enumerate(questions):
             entry = functools.partial(_key_entry, question, topic if position == 0 else None, key_width,
-                                      key_style, look, text)
+                                      look, text)
             story.append(Group(entry, look))
     return story
 
 
-def _question(question: Question, label_width: float, look: Look, text: Text, rules: Callable[..., Rules],
+def writing_lines(answer: str, settings: dict) -> int:
+    """How many ruled lines to leave under a question whose short answer is *answer*: as many as
+    it takes written by hand, *settings*' words_per_line words a line, a line for each line of
+    code, from min_lines to max_lines; or the fixed number *settings* gives as lines."""
+    if "lines" in settings:
+        return int(settings["lines"])
+    needed = _handwritten(markup.parse(answer), int(settings["words_per_line"]))
+    return max(int(settings["min_lines"]), min(int(settings["max_lines"]), needed))
+
+
+def _handwritten(blocks: Sequence[markup.Block], per_line: int) -> int:
+    """Lines *blocks* take written by hand: each paragraph and list item starts a line."""
+    lines = 0
+    for block in blocks:
+        if isinstance(block, markup.Paragraph):
+            lines += -(-len("".join(span.text for span in block.spans).split()) // per_line)
+        elif isinstance(block, markup.ListBlock):
+            lines += sum(max(1, _handwritten(item, per_line)) for item in block.items)
+        else:
+            lines += len(block.code.splitlines())
+    return lines
+
+
+def _question(question: Question, label_width: float, look: Look, text: Text, rules: Rules,
               opener: Callable[[], list[Flowable]] | None) -> list[Flowable]:
     """A question as the booklet heads it, then ruled lines to answer on."""
     blocks: list[Flowable] = opener() if opener else []
@@ -118,21 +141,20 @@ def _question(question: Question, label_width: float, look: Look, text: Text, ru
     blocks += heading
     if rest:
         blocks += [Gap(look.space["paragraph"]), *render(rest, look, text, look.styles["body"], label_width)]
-    return blocks + [rules(indent=label_width), Gap(look.space["between_questions"])]
+    return blocks + [rules, Gap(look.space["between_questions"])]
 
 
-def _key_entry(question: Question, topic: Topic | None, width: float, style: ParagraphStyle, look: Look,
-               text: Text) -> list[Flowable]:
-    """One answer in the key: its number, the short answer; the topic's label before its first."""
+def _key_entry(question: Question, topic: Topic | None, width: float, look: Look, text: Text
+               ) -> list[Flowable]:
+    """One answer in the key: the short answer, its number beside its first line, whatever block
+    that is; the topic's label before its first."""
     blocks: list[Flowable] = []
     if topic is not None:
         with text.at(Place.topic(topic)):
             label = Label(text.runs(markup.plain(topic.name).upper(), look.body_chain), look)
         blocks += [Gap(look.space["before_label"]), label, Gap(look.space["after_label"] + 2)]
+    number = text.style_runs("labels.question", look.question_label(question.number))
     text.where = Place.question(question)
-    parsed = markup.parse(question.answer)
-    first, rest = (parsed[0].spans, parsed[1:]) if isinstance(parsed[0], markup.Paragraph) else ((), parsed)
-    blocks.append(Para(text.spans(first) or "&#160;", style, bulletText=look.question_label(question.number)))
-    if rest:
-        blocks += [Gap(look.space["paragraph"]), *render(rest, look, text, look.styles["body"], width)]
-    return blocks + [Gap(look.space["paragraph"] * 1.6)]
+    answer = render(markup.parse(question.answer), look, text, look.styles["body"], width)
+    answer[0] = Numbered(number, answer[0], look)
+    return blocks + answer + [Gap(look.space["paragraph"] * 1.6)]

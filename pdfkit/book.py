@@ -22,20 +22,28 @@ from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, inline, runs_widt
 Story = Callable[[Bank, Look, Text, "Book"], list[Flowable]]
 
 
-def write_book(bank: Bank, out: BinaryIO, look: Look, story: Story) -> tuple[Text, Book]:
+def write_book(bank: Bank, out: BinaryIO, look: Look, story: Story, *, head_openings: bool = False
+               ) -> tuple[Text, Book]:
     """Lay out *story* on a book's pages and write it to *out*; return the text machinery (its
-    warnings) and the document (its page count)."""
+    warnings) and the document (its page count). With *head_openings*, a page that a topic
+    opens also has the running header (a worksheet, whose topics run on); without, it has only
+    the topic's title (the booklet, whose topics each open a page)."""
     text = Text(look, bank.source, bank)
-    doc = Book(out, bank, look, text)
+    doc = Book(out, bank, look, text, head_openings)
     doc.build(story(bank, look, text, doc))
     return text, doc
 
 
 class Book(FinishingDocTemplate):
-    """Mirrored pages; header and footer drawn as each page ends; page counts filled in at the end."""
+    """Mirrored pages; header and footer drawn as each page ends; page counts filled in at the end.
 
-    def __init__(self, out: BinaryIO, bank: Bank, look: Look, text: Text) -> None:
+    The running header names the topic at the top of the page: the one going on from the page
+    before, or the one whose title opens the page (headed only with *head_openings*)."""
+
+    def __init__(self, out: BinaryIO, bank: Bank, look: Look, text: Text, head_openings: bool = False
+                 ) -> None:
         self.bank, self.look, self.text = bank, look, text
+        self.head_openings = head_openings
         templates = [
             PageTemplate(id=side, pagesize=look.page_size, onPageEnd=self._end_page,
                          frames=[Frame(look.frame_x(parity), look.bottom, look.width, look.height,
@@ -54,8 +62,9 @@ class Book(FinishingDocTemplate):
         )
         self.pages = 0
         self.topic_pages: dict[int, int] = {}
-        self.topic: Topic | None = None
-        self.topic_opened_on = 0
+        self.topic: Topic | None = None  # the topic being laid out
+        self._top: Topic | None = None  # the topic at the top of the page being laid out
+        self._opens_page = False  # whether that topic's title opens the page
         self._headers: dict[str, Runs] = {}
 
     def beforeDocument(self) -> None:
@@ -67,15 +76,19 @@ class Book(FinishingDocTemplate):
         self.handle_nextPageTemplate("verso" if self.canv.getPageNumber() % 2 else "recto")
 
     def topic_begins(self, index: int, topic: Topic, page: int) -> None:
-        """Called by a topic's anchor as it is drawn: the contents and running header need it."""
+        """Called by a topic's anchor as it is drawn (the canvas at the anchor): the contents and
+        the running header need it."""
         self.topic_pages[index] = page
-        self.topic, self.topic_opened_on = topic, page
+        self.topic = topic
+        if self.canv.absolutePosition(0, 0)[1] >= self.look.bottom + self.look.height - 0.5:
+            self._top, self._opens_page = topic, True  # the anchor is at the top of the text block
 
     def _end_page(self, canv, doc) -> None:
         page = canv.getPageNumber()
         self.pages = page
-        if self.topic is not None and self.topic_opened_on != page:
-            self._draw_header(canv, page, self.topic)
+        if self._top is not None and (self.head_openings or not self._opens_page):
+            self._draw_header(canv, page, self._top)
+        self._top, self._opens_page = self.topic, False  # what goes on at the top of the next page
         canv.doForm(_footer_form(page))
 
     def _draw_header(self, canv, page: int, topic: Topic) -> None:

@@ -124,6 +124,11 @@ class Code(Flowable):
                        + 2 * self.look.space["code_padding"])
         return self.width, self.height
 
+    def first_baseline(self) -> float:
+        """How far under the block's top its first line's baseline is."""
+        pad, size, leading = self.look.space["code_padding"], self.look.size["code"], self.look.size["code_leading"]
+        return pad + leading - (leading - size) / 2 - size * 0.22
+
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         lines = self._lines(availWidth)
         fit = int((availHeight - 2 * self.look.space["code_padding"]) // self.look.size["code_leading"])
@@ -145,7 +150,7 @@ class Code(Flowable):
         canv.rect(self.indent, 0, self.width - self.indent, self.height, stroke=0, fill=1)
         canv.setFillColor(look.color["code_bar"])
         canv.rect(self.indent, 0, bar, self.height, stroke=0, fill=1)
-        y = self.height - pad - leading + (leading - size) / 2 + size * 0.22
+        y = self.height - self.first_baseline()
         x = self.indent + bar + pad
         for line in self._lines(self.width):
             if line:

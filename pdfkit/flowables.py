@@ -1,7 +1,11 @@
 """The blocks pages are made of: paragraphs, gaps, the answer box, a question kept together,
-labels, the contents, ruled lines; and markup blocks rendered as such flowables.
+labels, a block numbered in the margin, the contents, ruled lines; and markup blocks rendered as
+such flowables.
 
 A flowable whose ``keep`` is true is never the last thing on a page: it moves on with what follows.
+A flowable whose ``together`` is true stays on one page with everything before it in its Group
+(a question's heading and its short answer; a worksheet question and its ruled lines), unless
+they do not fit on one page.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from reportlab.platypus import Flowable, Spacer
 
 from deckbook import markup
 from deckbook.pdfkit.code import Code, code_lines
-from deckbook.pdfkit.internals import FastParagraph, last_line
+from deckbook.pdfkit.internals import FastParagraph, first_baseline, last_line
 from deckbook.pdfkit.look import Look
 from deckbook.pdfkit.text import Runs, Text, draw_runs
 
@@ -56,6 +60,11 @@ class Gap(Spacer):
         super().__init__(0, height)
 
 
+class SectionGap(Gap):
+    """The gap before a section of a question (its explanation, example...): where a question
+    would rather break than inside a section, if that leaves little of the page empty."""
+
+
 class Stack(Flowable):
     """Blocks laid one under another; the base of the answer box and of a question."""
 
@@ -90,8 +99,10 @@ class Stack(Flowable):
         self.height = top + bottom + sum(self._heights(availWidth))
         return self.width, self.height
 
-    def split_children(self, availWidth: float, room: float) -> tuple[list[Flowable], list[Flowable]]:
-        """The children that fit in *room* (splitting the one across the edge), and the rest."""
+    def split_children(self, availWidth: float, room: float, split_from: int = 0
+                       ) -> tuple[list[Flowable], list[Flowable], bool]:
+        """The children that fit in *room* (splitting the one across the edge if it is not
+        before child *split_from*), the rest, and whether a child was split."""
         heights = self._heights(availWidth)
         inner = self.inner_width(availWidth)
         head: list[Flowable] = []
@@ -101,12 +112,13 @@ class Stack(Flowable):
             used += heights[index]
             index += 1
         tail = list(self.children[index:])
-        if tail and not isinstance(tail[0], Gap) and room - used > 0:
+        if tail and index >= split_from and not isinstance(tail[0], Gap) and room - used > 0:
             parts = tail[0].split(inner, room - used)
             if len(parts) > 1:
                 head.append(parts[0])
                 tail[0:1] = parts[1:]
-        return head, tail
+                return head, tail, True
+        return head, tail, False
 
     def draw(self) -> None:
         top, _ = self.padding()
@@ -128,7 +140,10 @@ def trim(head: list[Flowable], tail: list[Flowable]) -> tuple[list[Flowable], li
 
 
 class Box(Stack):
-    """The short answer, set apart: a shaded box with a bar on the binding side."""
+    """The short answer, set apart: a shaded box with a bar on the binding side; on one page with
+    the question's heading, and split only when they do not fit on one."""
+
+    together = True
 
     def __init__(self, children: list[Flowable], look: Look) -> None:
         super().__init__(children)
@@ -146,7 +161,7 @@ class Box(Stack):
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         top, bottom = self.padding()
-        head, tail = self.split_children(availWidth, availHeight - top - bottom)
+        head, tail, _ = self.split_children(availWidth, availHeight - top - bottom)
         while head and getattr(head[-1], "keep", False):
             tail.insert(0, head.pop())
         head, tail = trim(head, tail)
@@ -166,12 +181,18 @@ class Box(Stack):
 
 
 class Group(Stack):
-    """One question (with its topic's title when first): moved whole to the next page when short,
-    split between lines when long, never leaving a heading or label at the foot of a page."""
+    """One question (with its topic's title when first), broken across pages where it may: between
+    its sections (at a SectionGap) rather than between the lines of a block when that leaves little
+    of the page empty; never in its lead (up to its last ``together`` block: heading and short
+    answer) unless the lead is taller than a page, never after a heading or a label (``keep``),
+    never leaving one line of a paragraph or of code alone on either side (the body style's
+    orphans and widows, Code.split). A short one moves whole to the next page."""
 
-    def __init__(self, children: list[Flowable] | Callable[[], list[Flowable]], look: Look) -> None:
+    def __init__(self, children: list[Flowable] | Callable[[], list[Flowable]], look: Look,
+                 goes_on: bool = False) -> None:
         super().__init__([])
         self.look = look
+        self.goes_on = goes_on  # the rest of a group that broke where it chose: it starts the next page
         self._make = children if callable(children) else None
         if not callable(children):
             self.children = children
@@ -180,6 +201,11 @@ class Group(Stack):
         if self._make is not None:  # built when first measured, so the bank is never all in memory
             self.children, self._make = self._make(), None
 
+    def lead(self) -> int:
+        """How many children stay together on one page: up to the last ``together`` one."""
+        return max((index + 1 for index, child in enumerate(self.children) if getattr(child, "together", False)),
+                   default=0)
+
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self._ensure()
         return super().wrap(availWidth, availHeight)
@@ -187,22 +213,44 @@ class Group(Stack):
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         self.wrap(availWidth, availHeight)
         at_top = availHeight >= self.look.height - 0.5
-        if not at_top and self.height <= self.look.keep_whole:
-            return []  # a short question: the whole of it on the next page
-        head, tail = self.split_children(availWidth, availHeight)
+        if not at_top and (self.height <= self.look.keep_whole or self.goes_on):
+            return []  # a short question, or what follows a chosen break: on the next page
+        lead = 0 if at_top else self.lead()  # at the top of a page, a lead taller than the page breaks
+        head, tail, split = self.split_children(availWidth, availHeight, lead)
         whole = list(head), list(tail)
-        while head and (getattr(head[-1], "keep", False) or isinstance(head[-1], Gap)):
+        taken = len(head) - split  # children in the head whole
+        while not split and head and (getattr(head[-1], "keep", False) or isinstance(head[-1], Gap)):
             tail.insert(0, head.pop())
-        if not any(not isinstance(child, (Gap, Anchor)) for child in head):
+            taken -= 1
+        if taken < lead or not any(not isinstance(child, (Gap, Anchor)) for child in head):
             if not at_top:
                 return []
             head, tail = whole  # a heading taller than a page: break it rather than stall
+        elif tail and (split or not isinstance(tail[0], SectionGap)):
+            head, tail = self._between_sections(availWidth, head, tail, split, max(lead, 1))
         head, tail = trim(head, tail)
         if not tail:
             return [Group(head, self.look)]
         if not head:
             return []
-        return [Group(head, self.look), Group(tail, self.look)]
+        return [Group(head, self.look), Group(tail, self.look, goes_on=True)]
+
+    def _between_sections(self, availWidth: float, head: list[Flowable], tail: list[Flowable], split: bool,
+                          least: int) -> tuple[list[Flowable], list[Flowable]]:
+        """*head* and *tail*, a break inside a section, moved back to the last break between
+        sections (keeping *least* children at least) if that leaves no more than the look's
+        section_break_slack of the page empty."""
+        heights = self._heights(availWidth)
+        taken = len(head) - split
+        kept = sum(heights[:taken])
+        used = kept + (head[-1].wrap(self.inner_width(availWidth), 1e6)[1] if split else 0.0)
+        for index in range(taken - 1, least - 1, -1):
+            kept -= heights[index]
+            if used - kept > self.look.section_break_slack:
+                break
+            if isinstance(self.children[index], SectionGap):
+                return list(self.children[:index]), list(self.children[index:])
+        return head, tail
 
 
 class Label(Flowable):
@@ -231,6 +279,42 @@ def label(key: str, look: Look, text: Text) -> Label | None:
     if not value:
         return None
     return Label(text.style_runs(f"labels.{key}", value.upper()), look)
+
+
+class Numbered(Flowable):
+    """A block with a number in the margin, on the baseline of the block's first line, whatever
+    the block: a paragraph, a list's first item, code. The block is indented to leave the margin;
+    the number goes with the first part of a block split across pages."""
+
+    keep = False
+
+    def __init__(self, number: Runs, block: Flowable, look: Look) -> None:
+        super().__init__()
+        self.number, self.block, self.look = number, block, look
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width, self.height = availWidth, self.block.wrap(availWidth, availHeight)[1]
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts = self.block.split(availWidth, availHeight)
+        if not parts:
+            return []
+        return [Numbered(self.number, parts[0], self.look), *parts[1:]]
+
+    def draw(self) -> None:
+        canv, block, look = self.canv, self.block, self.look
+        if isinstance(block, FastParagraph):
+            below = first_baseline(block)
+        elif isinstance(block, Code):
+            below = block.first_baseline()
+        else:
+            below = look.size["body"]
+        canv.saveState()  # the number first: text extraction reads it before the answer
+        draw_runs(canv, 0, self.height - below, self.number, look.size["body"], 0.0, look.color["accent"],
+                  bold=True)
+        canv.restoreState()
+        block.drawOn(canv, 0, 0)
 
 
 class Contents(Flowable):
@@ -282,9 +366,11 @@ class Contents(Flowable):
 
 
 class Rules(Flowable):
-    """Ruled lines to write an answer on, from *indent* to the right margin."""
+    """Ruled lines to write an answer on, from *indent* to the right margin; on one page with
+    the question they answer."""
 
     keep = False
+    together = True
 
     def __init__(self, count: int, spacing: float, indent: float, line_width: float, color: Color) -> None:
         super().__init__()

@@ -3,6 +3,8 @@ and the one switch that turns the speed-ups built on them off.
 
 - line breaking: reportlab's own ``Paragraph.breakLines``, rebuilt to call a Python ``sameFrag``;
 - paragraph XML: the XML the kit writes, read into the fragments reportlab's parser would make;
+- a paragraph's first baseline, where reportlab sets its first line and bullet (the answer key
+  sets a number there: tests/test_pdf_sheets.py checks both land on one baseline);
 - TrueType fonts that remember the widths they measured and the subset codes they assigned;
 - the document: dated by the bank (the canvas document's ``_timeStamp`` and ``signature``) and
   saved only after the forms that need the page count (``BaseDocTemplate._doSave``);
@@ -250,6 +252,16 @@ def last_line(paragraph: Paragraph) -> tuple[int, float]:
     if spare is None and last is not None:
         spare = last[0]  # a line of plain text is a tuple (room left, words)
     return len(lines), spare or 0
+
+
+def first_baseline(paragraph: Paragraph) -> float:
+    """How far under its top a wrapped *paragraph* sets its first line's baseline, and its bullet:
+    reportlab's Paragraph.drawPara measures it so."""
+    laid = paragraph.blPara
+    first = laid if laid.kind == 0 else laid.lines[0]
+    if paragraph_module.paraFontSizeHeightOffset:
+        return first.fontSize
+    return getattr(first, "ascent", first.fontSize)
 
 
 # The XML that Text writes: <b>, <i> and <font ...> tags around text with &amp; &lt; &gt;

@@ -68,7 +68,8 @@ class Look:
         self.footer_align = page.get("footer_align", "outer")
         self.width = page_size[0] - self.inner - self.outer
         self.height = page_size[1] - self.top - self.bottom
-        self.keep_whole = float(page.get("keep_whole_up_to", 0.75)) * self.height
+        self.keep_whole = float(page.get("keep_whole_up_to", 0.25)) * self.height
+        self.section_break_slack = float(page.get("section_break_slack", 0.1)) * self.height
         self.color = {key: HexColor(value) for key, value in style["colors"].items()}
         self.size = {key: length(value) for key, value in sizes.items()}
         self.space = {key: length(value) for key, value in spacing.items()}

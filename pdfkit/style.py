@@ -66,6 +66,7 @@ def load_style(overrides: TomlDocument | Mapping | None = None, *, base: Path | 
     over = checker.table(_SCHEMA, overrides.data, _At(checker, overrides, ()), required=False)
     merged = _merge(style, over, ())
     checker.family_names(merged, base_document, overrides)
+    checker.line_range(merged, base_document, overrides)
     if checker.problems:
         raise StyleError(checker.problems)
     return merged
@@ -153,6 +154,24 @@ class _Checker:
             hint = did_you_mean(name, families) or f"; the families are: {', '.join(families)}"
             self.problems.append(document.error(
                 path, f"{where} names the font family '{name}', which is not declared{hint}", at_value=True))
+
+
+    def line_range(self, style: dict, base: TomlDocument, overrides: TomlDocument) -> None:
+        """worksheet.min_lines is no more than worksheet.max_lines in the merged style; reported at
+        the one an override wrote (max_lines if both), else in the base."""
+        sheet = style.get("worksheet", {})
+        low, high = sheet.get("min_lines"), sheet.get("max_lines")
+        if low is None or high is None or low <= high:
+            return
+        wrote = [key for key in ("max_lines", "min_lines") if _written(overrides.data, ("worksheet", key))]
+        key = wrote[0] if wrote else "max_lines"
+        document = overrides if wrote else base
+        if key == "max_lines":
+            message = f"must be at least worksheet.min_lines ({low}), not {high}"
+        else:
+            message = f"must be at most worksheet.max_lines ({high}), not {low}"
+        path = ("worksheet", key)
+        self.problems.append(document.error(path, f"{document.dotted(path)} {message}", at_value=True))
 
 
 class _At:
@@ -493,6 +512,7 @@ _SCHEMA: dict[str, _Option] = {
         "header_offset": _L, "footer_offset": _L,
         "footer_align": _Choice("outer", "center", required=False),
         "keep_whole_up_to": _Number(0, 1, required=False),
+        "section_break_slack": _Number(0, 1, required=False),
     }),
     "fonts": _Table({
         "body": _FamilyNames(), "code": _FamilyNames(),
@@ -537,7 +557,10 @@ _SCHEMA: dict[str, _Option] = {
         }),
     }),
     "worksheet": _Table({
-        "lines": _Number(0, 40, whole=True), "line_spacing": _POSITIVE, "line_width": _L,
+        "lines": _Number(0, 40, whole=True, required=False),
+        "min_lines": _Number(0, 40, whole=True), "max_lines": _Number(0, 40, whole=True),
+        "words_per_line": _Number(1, 100, whole=True),
+        "line_spacing": _POSITIVE, "line_width": _L,
         "labels": _Table({name: _NO_PLACEHOLDERS for name in (
             "title", "name", "date", "answer_key", "answer_key_note")}),
     }),

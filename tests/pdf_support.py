@@ -129,6 +129,20 @@ class Booklet:
             edges.append(round(min(xs), 1))
         return edges
 
+    def lines(self, page: int) -> list[tuple[float, float, str]]:
+        """(baseline, left edge, text) of each line set on *page* (1-based), top to bottom: runs
+        on one baseline are one line."""
+        found: dict[float, list] = {}
+
+        def visit(text, cm, tm, font, size):
+            if text.strip():
+                y = round(cm[1] * tm[4] + cm[3] * tm[5] + cm[5], 1)
+                x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+                line = found.setdefault(y, [x, ""])
+                line[0], line[1] = min(line[0], x), line[1] + text.replace("\n", "")
+        self.reader.pages[page - 1].extract_text(visitor_text=visit)
+        return [(y, x, text) for y, (x, text) in sorted(found.items(), reverse=True)]
+
     def page_of(self, needle: str, start: int = 1) -> int:
         """The first 1-based page from *start* whose text holds *needle* (white space ignored)."""
         squashed = squash(needle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -178,6 +179,72 @@ def test_code_blocks_are_highlighted_by_class_and_night_mode_has_its_own_colours
                      ".highlight .k", "overflow-x: auto", ".db code"):
         assert selector in css
     assert "<script" not in css + back and "@import" not in css and "url(" not in css
+
+
+CODE_ONLY = ("answer: |-\n      ```python\n      with lock:  # the GIL switches threads between bytecodes, "
+             "so += is not atomic\n          total += 1\n      ```")
+GIL_ANSWER = "answer: When the threads run Python bytecode; I/O and many C extensions release it."
+
+
+def test_an_answer_of_code_alone_is_one_box_not_a_box_inside_a_box(runner, monkeypatch, tmp_path, col):
+    bank_file = edit(authored(tmp_path), (GIL_ANSWER, CODE_ONLY))
+    import_package(col, build(runner, monkeypatch, bank_file, tmp_path / "deck.apkg"))
+    (card,) = notes_by_id(col)["gil"].cards()
+    answer = re.search(r'<div class="db-answer">(.*?)</div>', card.answer(), re.DOTALL).group(1)
+    assert re.fullmatch(r'<pre class="highlight">.*</pre>', answer.strip(), re.DOTALL)  # its only element
+    css = card.render_output().css
+    rule = re.search(r"\.db-answer > pre\.highlight:only-child \{([^}]*)\}", css).group(1)
+    assert "border: 0" in rule and "background: none" in rule and "padding: 0" in rule
+
+
+#: A page as AnkiDroid and AnkiMobile show a card side: the note's rendered HTML in a phone-wide
+#: view; a script in it reports, for each code block, its border, its background and how many
+#: characters of code show before it scrolls sideways.
+_PHONE = """<!doctype html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body class="card card1 {night}"><div id="qa">{side}</div><script>
+addEventListener('load', () => {{
+  const found = [...document.querySelectorAll('pre')].map(pre => {{
+    const probe = document.createElement('span');
+    probe.textContent = 'x'.repeat(100);
+    pre.querySelector('code').appendChild(probe);
+    const char = probe.getBoundingClientRect().width / 100;
+    probe.remove();
+    const style = getComputedStyle(pre);
+    const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return {{answer: !!pre.closest('.db-answer'), border: style.borderTopWidth,
+             background: style.backgroundColor, chars: Math.floor(room / char)}};
+  }});
+  parent.postMessage(JSON.stringify(found), '*');
+}});
+</script></body></html>"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Chromium (Debian's chromium)")
+@pytest.mark.parametrize("night", ["", "nightMode night_mode"])
+def test_on_a_390_px_phone_code_shows_36_characters_before_it_scrolls(runner, monkeypatch, tmp_path, col,
+                                                                       night):
+    bank_file = edit(authored(tmp_path), (GIL_ANSWER, CODE_ONLY))
+    import_package(col, build(runner, monkeypatch, bank_file, tmp_path / "deck.apkg"))
+    found = []
+    for ident in ("gil", "context-managers"):  # code alone in the answer; code in the explanation
+        (card,) = notes_by_id(col)[ident].cards()
+        side = tmp_path / f"{ident}.html"
+        side.write_text(_PHONE.format(night=night, side=card.answer()), encoding="utf-8")
+        frame = tmp_path / f"{ident}-phone.html"  # headless Chromium's window is 500 px at least
+        frame.write_text(f'<iframe src="{side.as_uri()}" style="width:390px;height:844px;border:0"></iframe>'
+                         "<script>addEventListener('message', e => document.body.dataset.found = e.data)"
+                         "</script>", encoding="utf-8")
+        dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              "--disable-background-networking", "--allow-file-access-from-files",
+                              "--virtual-time-budget=5000", "--dump-dom", frame.as_uri()],
+                             capture_output=True, text=True, timeout=120, check=True).stdout
+        found += json.loads(re.search(r'data-found="([^"]*)"', dom).group(1).replace("&quot;", '"'))
+    answer, part = [block for block in found if block["answer"]], [block for block in found if not block["answer"]]
+    assert len(answer) == 1 and answer[0]["border"] == "0px" and answer[0]["background"] == "rgba(0, 0, 0, 0)"
+    assert part and all(block["border"] != "0px" for block in part)  # elsewhere code keeps its own box
+    assert min(block["chars"] for block in found) >= 36  # 28 in the answer before, 36 elsewhere
 
 
 def test_new_cards_come_up_in_the_bank_order(runner, monkeypatch, tmp_path, col):

@@ -311,7 +311,6 @@ def cards37(tmp_path_factory):
 
 def test_every_question_and_short_answer_is_in_the_card_text(cards37):
     bank, sheets, _, stderr = cards37
-    assert stderr == ""
     fronts: dict[int, list[tuple[int, Face]]] = {}
     backs: dict[int, list[tuple[int, Face]]] = {}
     for page, faces in enumerate(sheets.faces):
@@ -329,6 +328,51 @@ def test_every_question_and_short_answer_is_in_the_card_text(cards37):
         back = "".join(face.body for _, face in sorted(backs[number], key=lambda x: x[0]))
         assert _visible(markup.plain(item.question)) in _visible(front), number
         assert _visible(markup.plain(item.answer)) in _visible(back), number
+    many = {item.id: len(backs[number]) for number, item in enumerate(_booklet_order(bank), 1)
+            if len(backs[number]) > cards_exporter.MANY_CARDS}
+    warned = re.findall(r": warning: question '(.+)': its answer takes (\d+) cards at 2x4;", stderr)
+    assert many and {key: int(count) for key, count in warned} == many
+    assert len(stderr.splitlines()) == len(warned)  # nothing else to say about this bank
+
+
+def _long_answers(tmp_path, *lengths: int):
+    """A bank of short questions whose answers have *lengths* words, and the loaded bank."""
+    items = []
+    for number, length in enumerate(lengths, 1):
+        items.append(question(number, "t", sentences=1, mistakes=0))
+        items[-1]["answer"] = " ".join(words(number + i, 15) for i in range(length // 15))
+    bank_file = write_bank(tmp_path / "bank.yaml", items)
+    return bank_file, bank_module.load_bank(bank_file)
+
+
+@pytest.mark.parametrize("grid", ["2x4", "8x8"])
+def test_an_answer_on_more_than_three_cards_is_a_warning_at_its_question_naming_larger_cards(tmp_path, grid):
+    bank_file, bank = _long_answers(tmp_path, 15, 845)
+    _, stderr = build(bank_file, tmp_path / "cards.pdf", "--layout", "cards", "--grid", grid)
+    long = bank.questions[1]
+    warning = re.fullmatch(
+        rf"{re.escape(str(bank_file))}:{long.line}:{long.column}: warning: question 'q-2': its answer takes "
+        rf"(\d+) cards at {grid}; print it on larger cards \(grid (\d+x\d+): ([123]) cards?\) "
+        r"or shorten the answer", stderr.strip())
+    assert warning, stderr
+    sheets = read_sheets(tmp_path / "cards.pdf", grid)
+    backs = [back_key(face) for faces in sheets.faces[1::2] for face in faces.values()]
+    assert int(warning[1]) == len([key for key in backs if key[0] == 2 and key[1] == "answer"]) > 3
+    larger = warning[2]
+    _, stderr = build(bank_file, tmp_path / "larger.pdf", "--layout", "cards", "--grid", larger)
+    assert stderr == ""  # the grid it names holds the answer on that many cards
+    sheets = read_sheets(tmp_path / "larger.pdf", larger)
+    backs = [back_key(face) for faces in sheets.faces[1::2] for face in faces.values()]
+    assert len([key for key in backs if key[0] == 2 and key[1] == "answer"]) == int(warning[3])
+
+
+def test_an_answer_too_long_for_three_cards_of_any_grid_is_told_to_be_shorter(tmp_path):
+    bank_file, bank = _long_answers(tmp_path, 6000)
+    _, stderr = build(bank_file, tmp_path / "cards.pdf", "--layout", "cards")
+    item = bank.questions[0]
+    assert re.fullmatch(rf"{re.escape(str(bank_file))}:{item.line}:{item.column}: warning: question 'q-1': "
+                        r"its answer takes \d+ cards at 2x4; more than 3 at any grid; shorten the answer",
+                        stderr.strip()), stderr
 
 
 def test_no_text_runs_outside_its_card_and_the_footer_keeps_clear_of_the_cuts(cards37):
@@ -470,7 +514,9 @@ def test_the_worksheet_is_footed_like_the_booklet(worksheet):
 
 def test_every_worksheet_question_is_followed_by_its_ruled_lines(worksheet):
     bank, sheet = worksheet
-    count, spacing = STYLE["worksheet"]["lines"], _length(STYLE["worksheet"]["line_spacing"])
+    spacing = _length(STYLE["worksheet"]["line_spacing"])
+    counts = [worksheet_exporter.writing_lines(item.answer, STYLE["worksheet"]) for item in _booklet_order(bank)]
+    assert STYLE["worksheet"]["max_lines"] in counts and len(set(counts)) >= 3
     top = float(sheet.reader.pages[0].mediabox[3]) - _length(STYLE["page"]["top_margin"])
     marks = []  # (page, -y, what) in reading order: question numbers and ruled lines
     for index, page in enumerate(sheet.reader.pages[: sheet.page_of("Answer key") - 1]):
@@ -484,9 +530,77 @@ def test_every_worksheet_question_is_followed_by_its_ruled_lines(worksheet):
     starts = [position for position, (*_, what) in enumerate(marks) if what] + [len(marks)]
     for number, (start, end) in enumerate(zip(starts, starts[1:]), 1):
         rules = marks[start + 1:end]
-        assert len(rules) == count, number
+        assert len(rules) == counts[number - 1], number
         assert len({page for page, *_ in rules}) == 1, number  # together, on one page
         assert all(abs((b - a) - spacing) < 0.01 for (_, a, _), (_, b, _) in zip(rules, rules[1:])), number
+
+
+def test_every_worksheet_page_after_the_first_is_headed_by_the_topic_at_its_top(worksheet):
+    bank, sheet = worksheet
+    topics = {item.number: topic.name.upper() for topic, items in bank.sections() for item in items}
+    key_page = sheet.page_of("Answer key")
+    top = float(sheet.reader.pages[0].mediabox[3]) - _length(STYLE["page"]["top_margin"])
+    names = {topic.name for topic in bank.topics}
+    last = None  # the question laid out last, perhaps going on at the top of the next page
+    for number, page in enumerate(sheet.reader.pages, 1):
+        found = lines(page)
+        header = [line.text for line in found if line.y > top]
+        body = sorted((line for line in found if line.y <= top and not FOOTER.search(line.text)),
+                      key=lambda line: -line.y)
+        labels = [int(line.text[1:]) for line in body if re.fullmatch(r"Q\d+", line.text)]
+        if number == 1:
+            assert header == []
+        elif number >= key_page:
+            assert header == ["ANSWER KEY"], number
+        elif re.fullmatch(r"Q\d+", body[0].text) or body[0].text in names:  # a question or topic opens it
+            assert header == [topics[labels[0]]], number
+        else:  # the question before goes on at the top
+            assert header == [topics[last]], number
+        last = labels[-1] if labels else last
+    assert key_page > 3  # pages that start in the middle of a topic were checked
+
+
+def test_the_answer_key_sets_each_number_beside_its_answers_first_line_whatever_the_block(tmp_path):
+    answers = {  # the answer, and how its first line starts
+        "A paragraph. " + words(1, 40): "A paragraph.",
+        "- first item of a list\n- second item\n": "•",
+        "1. first numbered item\n2. second\n": "1.",
+        f"```python\n{PYTHON}\n```\n\nThen a paragraph.\n": "def retry",
+        "- - a list in a list\n": "•",
+    }
+    items = []
+    for number, answer in enumerate(answers, 1):
+        items.append(question(number, "t", sentences=1, mistakes=0))
+        items[-1]["answer"] = answer
+    reader, _ = build(write_bank(tmp_path / "bank.yaml", items), tmp_path / "worksheet.pdf",
+                      "--layout", "worksheet")
+    start = next(number for number, page in enumerate(reader.pages) if "Answer key" in page.extract_text())
+    key = [line for page in reader.pages[start:] for line in lines(page)]
+    for number, start in enumerate(answers.values(), 1):
+        label = next(line for line in key if line.text == f"Q{number}")
+        beside = sorted((line for line in key if abs(line.y - label.y) < 0.01 and line.x > label.right),
+                        key=lambda line: line.x)
+        assert beside and beside[0].text.lstrip().startswith(start), (number, [line.text for line in beside])
+
+
+def test_writing_space_grows_with_the_short_answer_from_the_styles_least_to_its_most():
+    settings = STYLE["worksheet"]
+    least, most, per_line = settings["min_lines"], settings["max_lines"], settings["words_per_line"]
+    assert 0 < least < most and "lines" not in settings
+
+    def count(answer: str) -> int:
+        return worksheet_exporter.writing_lines(answer, settings)
+
+    assert count("No.") == least
+    assert count(words(1, 800)) == most  # the 800-word answer: room to write, not a page of lines
+    assert count(words(1, per_line * (least + 2))) == least + 2
+    assert count(words(1, per_line * (least + 2) + 1)) == least + 3
+    assert count("Two items:\n\n- one\n- two\n") == least + 1  # a paragraph, then a line each
+    code = "\n".join(f"x{n} = {n}" for n in range(least + 3))
+    assert count(f"```python\n{code}\n```") == least + 3  # a line for each line of code
+    sizes = [count(words(1, n)) for n in range(1, 200, 3)]
+    assert sizes == sorted(sizes)
+    assert worksheet_exporter.writing_lines(words(1, 800), {**settings, "lines": 4}) == 4
 
 
 def _rules(page) -> list[float]:
