@@ -62,7 +62,9 @@ def _build(runner, bank_file: Path, out: Path, *args: str):
 
 
 @poppler
-@pytest.mark.parametrize("layout", ["booklet", "cards", "worksheet"])
+@pytest.mark.parametrize("layout", [pytest.param("booklet", marks=pytest.mark.slow),
+                                    pytest.param("cards", marks=pytest.mark.slow),
+                                    pytest.param("worksheet", marks=pytest.mark.slow)])
 def test_greek_cyrillic_arabic_hebrew_and_math_print_from_the_pip_install_alone(runner, tmp_path, layout):
     out = tmp_path / f"{layout}.pdf"
     result = _build(runner, SCRIPTS, out, *(["--layout", layout] if layout != "booklet" else []))
@@ -167,6 +169,7 @@ def test_a_variable_font_is_set_at_the_regular_and_the_bold_weight():
 
 
 @pytest.mark.skipif(not NOTO_CJK.is_file(), reason=f"needs {NOTO_CJK} (Debian's fonts-noto-cjk)")
+@pytest.mark.slow
 def test_a_cff_face_of_a_collection_is_cut_down_and_given_truetype_outlines():
     info = fontfiles.info(str(NOTO_CJK), 2)
     assert info.cff and info.family == "Noto Sans CJK SC"

@@ -642,7 +642,9 @@ INJECTIONS = {
 }
 
 
-@pytest.mark.parametrize("inject", INJECTIONS, ids=list(INJECTIONS))
+@pytest.mark.parametrize("inject", [
+    pytest.param(name, marks=pytest.mark.slow) if name in ("apkg-ctrl-c", "pdf-exporter-exception", "pdf-ctrl-c") else name
+    for name in INJECTIONS])
 def test_a_failure_inside_a_real_exporter_leaves_earlier_artifacts_and_no_temporary_files(
         runner, tmp_path, private_tmp, monkeypatch, inject):
     out = tmp_path / "dist"
@@ -713,6 +715,7 @@ def locked_folder(tmp_path):
     folder.chmod(0o755)
 
 
+@pytest.mark.slow
 def test_an_output_folder_that_is_not_writable_is_a_clear_error(runner, locked_folder):
     args = ["build", str(BUNDLED), "--out", str(locked_folder)]
     if not os.access(locked_folder, os.W_OK):

@@ -66,7 +66,7 @@ def generated(generated_bank):
     return build(generated_bank, generated_bank.with_name("booklet.pdf"))[0]
 
 
-@pytest.mark.parametrize("name", ["bundled", "generated", "hostile"])
+@pytest.mark.parametrize("name", ["bundled", pytest.param("generated", marks=pytest.mark.slow), "hostile"])
 def test_every_footer_gives_the_page_the_real_page_count_and_the_question_count(request, name):
     booklet = request.getfixturevalue(name)
     booklet = booklet[0] if isinstance(booklet, tuple) else booklet
@@ -211,7 +211,7 @@ def test_a_question_breaks_between_sections_never_inside_its_answer_or_after_a_h
         assert last not in LABELS and not re.fullmatch(r"(easy|medium|hard)( · .*)?", last), (page, last)
 
 
-@pytest.mark.parametrize("name", ["bundled", "generated"])
+@pytest.mark.parametrize("name", ["bundled", pytest.param("generated", marks=pytest.mark.slow)])
 def test_a_paragraph_or_code_broken_across_pages_keeps_two_lines_on_each_side(request, name):
     booklet = request.getfixturevalue(name)
     source = BUNDLED if name == "bundled" else request.getfixturevalue("generated_bank")
@@ -252,6 +252,7 @@ def test_the_bundled_booklets_pages_are_at_least_70_percent_full_but_those_endin
     assert found["pages"] <= 14  # 16 when a question shorter than 75% of a page moved whole
 
 
+@pytest.mark.slow
 def test_the_wider_binding_margin_is_left_on_odd_pages_and_right_on_even_ones(generated):
     edges = generated.left_edges()[1:]  # the body pages
     inner, outer = round(26 * 72 / 25.4, 1), round(20 * 72 / 25.4, 1)  # styles/booklet.toml
@@ -305,6 +306,7 @@ def test_two_builds_in_separate_processes_are_byte_identical(bundled, tmp_path):
     assert outputs[0] == outputs[1] == bundled.path.read_bytes()
 
 
+@pytest.mark.slow
 def test_letter_size_gives_letter_pages_with_right_footers(tmp_path, generated_bank):
     booklet, _ = build(generated_bank, tmp_path / "letter.pdf", "--page-size", "letter")
     assert {tuple(map(float, page.mediabox[2:])) for page in booklet.reader.pages} == {(612.0, 792.0)}
@@ -317,6 +319,7 @@ def test_a4_is_the_default(bundled):
     assert sizes == {(595, 842)}
 
 
+@pytest.mark.slow
 def test_an_unknown_page_size_is_refused_and_a_known_one_may_be_in_capitals():
     with pytest.raises(ValueError, match="page size must be one of a4, letter"):
         booklet.write(load(BUNDLED), io.BytesIO(), page_size="a5")

@@ -276,7 +276,7 @@ def _visible(text: str) -> str:
 
 
 @pytest.mark.parametrize("flip", ["long-edge", "short-edge"])
-@pytest.mark.parametrize("count", [1, 8, 9, 37])
+@pytest.mark.parametrize("count", [1, 8, 9, pytest.param(37, marks=pytest.mark.slow)])
 def test_every_back_prints_behind_its_own_front(tmp_path, count, flip):
     bank_file = generated(tmp_path / "bank.yaml", count)
     build(bank_file, tmp_path / "cards.pdf", "--layout", "cards", "--flip", flip)
@@ -345,7 +345,7 @@ def _long_answers(tmp_path, *lengths: int):
     return bank_file, bank_module.load_bank(bank_file)
 
 
-@pytest.mark.parametrize("grid", ["2x4", "8x8"])
+@pytest.mark.parametrize("grid", ["2x4", pytest.param("8x8", marks=pytest.mark.slow)])
 def test_an_answer_on_more_than_three_cards_is_a_warning_at_its_question_naming_larger_cards(tmp_path, grid):
     bank_file, bank = _long_answers(tmp_path, 15, 845)
     _, stderr = build(bank_file, tmp_path / "cards.pdf", "--layout", "cards", "--grid", grid)
@@ -366,6 +366,7 @@ def test_an_answer_on_more_than_three_cards_is_a_warning_at_its_question_naming_
     assert len([key for key in backs if key[0] == 2 and key[1] == "answer"]) == int(warning[3])
 
 
+@pytest.mark.slow
 def test_an_answer_too_long_for_three_cards_of_any_grid_is_told_to_be_shorter(tmp_path):
     bank_file, bank = _long_answers(tmp_path, 6000)
     _, stderr = build(bank_file, tmp_path / "cards.pdf", "--layout", "cards")

@@ -26,6 +26,7 @@ def project(tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_the_readmes_project_file_builds_its_four_artifacts_and_lists_them(runner, project, monkeypatch):
     monkeypatch.chdir(project)
     result = runner.invoke(cli, ["build"])
@@ -107,6 +108,7 @@ def test_the_repositorys_own_project_file_publishes_deck_booklet_cards_and_works
         "SHA256SUMS", f"{SLUG}-cards.pdf", f"{SLUG}-worksheet.pdf", f"{SLUG}.apkg", f"{SLUG}.pdf", "manifest.json"]
 
 
+@pytest.mark.slow
 def test_the_bundled_artifacts_match_the_single_commands(runner, tmp_path):
     """The project file's four artifacts are the bytes anki and pdf --layout write alone."""
     assert runner.invoke(cli, ["build", "--config", str(ROOT / "deckbook.toml"), "--out",
