@@ -25,17 +25,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 STAGES = ("validate", "anki", "bare-genanki", "pdf", "bare-reportlab")
-#: Further stages, on request (--stages): the other PDF exporters, and a whole project build
-#: (deckbook.toml with all four artifacts, SHA256SUMS and manifest, through the command line).
-EXTRA_STAGES = ("cards", "worksheet", "project")
+#: Further stages, on request (--stages): the other PDF exporters, a whole project build
+#: (deckbook.toml with all four artifacts, SHA256SUMS and manifest, through the command line),
+#: and dating the bank from a current dates ledger (read it, digest every note, compare), which
+#: build, anki and pdf do before they export.
+EXTRA_STAGES = ("cards", "worksheet", "project", "dates")
 _EXPORTER = {"anki": "apkg", "pdf": "booklet", "cards": "cards", "worksheet": "worksheet"}
 
 
 def _stage(name: str, bank_path: Path, out: Path) -> dict:
     """Run one stage in this process; return its measurements."""
-    if name in ("validate", *_EXPORTER):
+    if name in ("validate", "dates", *_EXPORTER):
         from deckbook import bank as bank_module
-        from deckbook import exporters
+        from deckbook import dates, exporters
         from deckbook.exporters.base import Job
     if name.startswith("bare-"):
         import yaml
@@ -48,8 +50,18 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
     if name == "validate":
         bank_module.load_bank(bank_path)
     elif name in _EXPORTER:
-        bank = bank_module.load_bank(bank_path)
+        bank = dates.one_date(bank_module.load_bank(bank_path), 1_700_000_000)
         exporters.build(bank, [Job(_EXPORTER[name], bank, out)])
+    elif name == "dates":
+        bank = bank_module.load_bank(bank_path)
+        ledger_file = dates.ledger_path(bank_path)
+        if not ledger_file.exists():  # the first run writes it, untimed; the others time a current one
+            dating = dates.date_bank(bank, bank_path, None)
+            ledger_file.write_bytes(dating.content)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        dating = dates.date_bank(bank, bank_path, dates.read_ledger(ledger_file))
+        assert dating.content is None
+        out.write_bytes(ledger_file.read_bytes())
     elif name == "project":
         from click.testing import CliRunner
 
@@ -99,7 +111,8 @@ def _measure(bank_path: Path, repeat: int, work: Path, stages: tuple[str, ...]) 
     runs: dict[str, list[dict]] = {name: [] for name in stages}
     for run in range(repeat):
         for name in stages:
-            suffix = {"anki": ".apkg", "bare-genanki": ".apkg", "validate": ".apkg", "project": ""}.get(name, ".pdf")
+            suffix = {"anki": ".apkg", "bare-genanki": ".apkg", "validate": ".apkg", "project": "",
+                      "dates": ".toml"}.get(name, ".pdf")
             out = work / f"{bank_path.stem}-{name}-{run}{suffix}"
             child = subprocess.run([sys.executable, __file__, "--stage", name, str(bank_path), str(out)],
                                    capture_output=True, text=True, check=True,

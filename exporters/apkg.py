@@ -10,7 +10,7 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -192,13 +192,15 @@ def _decks(bank: Bank, model: genanki.Model) -> list[genanki.Deck]:
         name = deck_name(bank, topic)
         deck = genanki.Deck(stable_id("deck", name), name)
         for question in questions:
-            deck.add_note(_note_class()(
+            note = _note_class()(
                 model=model,
                 fields=fields(topic, question),
                 tags=tags(topic, question),
                 guid=genanki.guid_for(bank.namespace, question.id),
                 due=next(due),
-            ))
+            )
+            note.modified = question.modified
+            deck.add_note(note)
         decks.append(deck)
     return decks
 
@@ -208,23 +210,24 @@ def _note_class() -> type[genanki.Note]:
     """genanki's Note without its check for invalid HTML tags, which warns about text that looks
     like a tag but was not escaped: every field here is HTML that markup and this module wrote,
     every bank character escaped, and the check's pattern takes time quadratic in the length of a
-    line (a 98 KB line of highlighted code: 40 s). tests/test_markup_safety.py runs the check."""
+    line (a 98 KB line of highlighted code: 40 s). tests/test_markup_safety.py runs the check.
+    Each note is written with its question's date, not the package's one timestamp."""
     import genanki
 
     class Note(genanki.Note):
+        modified = 0  # the question's date: the note's and its card's modification time
+
         def _check_invalid_html_tags_in_fields(self) -> None:
             pass
+
+        def write_to_db(self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Iterator[int]) -> None:
+            super().write_to_db(cursor, self.modified or timestamp, deck_id, id_gen)
 
     return Note
 
 
 def _date(connection: sqlite3.Connection, bank: Bank) -> None:
-    """Give each note, and its card, its question's date, and the note type its design's date."""
-    import genanki
-
-    connection.executemany("UPDATE notes SET mod = ? WHERE guid = ?", [
-        (question.modified, genanki.guid_for(bank.namespace, question.id)) for question in bank.questions])
-    connection.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
+    """Give the note type its design's date (each note has its question's, from write_to_db)."""
     (models,) = connection.execute("SELECT models FROM col").fetchone()
     models = json.loads(models)
     for model in models.values():
