@@ -58,6 +58,13 @@ def notes(col) -> dict:
     return {note["Id"]: note for note in map(col.get_note, col.find_notes(""))}
 
 
+def learner_edits(col, ident: str, addition: str) -> None:
+    """A learner adds *addition* to the answer of the note of question *ident*, in Anki."""
+    note = notes(col)[ident]
+    note["Answer"] += addition
+    col.update_note(note)
+
+
 def updated(log) -> list[str]:
     return sorted(entry.fields[-1] for entry in log.updated)
 
@@ -82,9 +89,7 @@ def test_1_new_cards_of_the_root_deck_come_up_in_the_banks_order(runner, monkeyp
 
 def test_2_only_the_edited_question_updates(runner, monkeypatch, tmp_path, col, author):
     import_package(col, deck(runner, monkeypatch, author, tmp_path / "v1.apkg"))
-    a = notes(col)["eq-vs-is"]
-    a["Answer"] += "<p>My own mnemonic</p>"
-    col.update_note(a)
+    learner_edits(col, "eq-vs-is", "<p>My own mnemonic</p>")
     edit(author, "Use generators, file iteration", "Use lazy generators, file iteration")
 
     log = import_package(col, deck(runner, monkeypatch, author, tmp_path / "v2.apkg", EPOCH + DAY))
@@ -124,9 +129,7 @@ def test_4_an_edit_built_in_the_same_second_lands(runner, monkeypatch, tmp_path,
 
 def test_5_a_build_dated_now_after_editing_d_lands_d_and_leaves_a(runner, monkeypatch, tmp_path, col, author):
     import_package(col, deck(runner, monkeypatch, author, tmp_path / "v1.apkg"))
-    a = notes(col)["eq-vs-is"]
-    a["Answer"] += "<p>learner's note</p>"
-    col.update_note(a)
+    learner_edits(col, "eq-vs-is", "<p>learner's note</p>")
     edit(author, "Use generators, file iteration", "Use lazy generators, file iteration")
     now = int(time.time())
 
