@@ -5,6 +5,9 @@ characters a document uses, set at one weight, and given TrueType outlines.
 reportlab embeds TrueType outlines only and reads no variations. fontTools subsets first, so a
 CJK font of 65,000 CFF glyphs costs the few dozen a bank uses: instancing and converting a
 subset takes milliseconds, and the whole font would take seconds.
+
+fontTools is imported where it is used: a command that reads no font file (validate, anki)
+does not pay for it, nor a booklet whose fonts need no cutting for fontTools.subset.
 """
 
 from __future__ import annotations
@@ -16,12 +19,11 @@ import os
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fontTools import subset
-from fontTools.pens.cu2quPen import Cu2QuPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont, TTLibError, newTable
-from fontTools.varLib import instancer
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
+
 
 NOT_A_FONT = "it is not a TrueType or OpenType font (.ttf, .otf, or .ttc/.otc with \"index\")"
 #: OS/2 usWeightClass of the regular and the bold face a variable font is set at.
@@ -57,6 +59,8 @@ def info(path: str, index: int = 0) -> FontInfo:
 
 @functools.lru_cache(maxsize=512)
 def _info(path: str, index: int, mtime: int, size: int) -> FontInfo:
+    from fontTools.ttLib import TTFont, TTLibError  # noqa: PLC0415 - see the module's docstring
+
     try:
         with open(path, "rb") as stream:  # closed even when fontTools gives up on the file
             font = TTFont(stream, fontNumber=index, lazy=True)  # the table directory, and the tables asked for
@@ -95,6 +99,8 @@ def chars(path: str, index: int = 0) -> frozenset[int]:
 
 @functools.lru_cache(maxsize=512)
 def _chars(path: str, index: int, mtime: int, size: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 - see the module's docstring
+
     with TTFont(path, fontNumber=index, lazy=True) as font:
         return frozenset(font.getBestCmap() or {})
 
@@ -125,6 +131,9 @@ def prepare(path: str, index: int, chars: Iterable[int], weight: float = REGULAR
 
 @functools.lru_cache(maxsize=64)
 def _prepare(path: str, index: int, codes: tuple[int, ...], weight: float, tag: str, mtime: int) -> bytes:
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 - see the module's docstring
+    from fontTools.varLib import instancer  # noqa: PLC0415
+
     font = TTFont(io.BytesIO(_subset(path, index, codes, mtime)), recalcTimestamp=False)
     variable = "fvar" in font
     if variable:
@@ -147,11 +156,15 @@ def _prepare(path: str, index: int, codes: tuple[int, ...], weight: float, tag: 
 @functools.lru_cache(maxsize=16)
 def _subset(path: str, index: int, codes: tuple[int, ...], mtime: int) -> bytes:
     """The font cut down to *codes*: read once for all the weights made of it."""
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 - see the module's docstring
+
     with TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False) as font:
         return _cut(font, codes)
 
 
 def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
+    from fontTools import subset  # noqa: PLC0415 - see the module's docstring
+
     options = subset.Options()
     options.layout_features = ["*"]  # every feature HarfBuzz may apply: joining forms, conjuncts, marks
     options.name_IDs = ["*"]
@@ -174,6 +187,10 @@ def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
 
 def _to_truetype(font: TTFont) -> None:
     """Replace CFF outlines by TrueType ones (fontTools' otf2ttf recipe, through cu2qu)."""
+    from fontTools.pens.cu2quPen import Cu2QuPen  # noqa: PLC0415 - see the module's docstring
+    from fontTools.pens.ttGlyphPen import TTGlyphPen  # noqa: PLC0415
+    from fontTools.ttLib import newTable  # noqa: PLC0415
+
     order = font.getGlyphOrder()
     glyph_set = font.getGlyphSet()
     error = font["head"].unitsPerEm / 1000  # cu2qu's advice: one thousandth of the em

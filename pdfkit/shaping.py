@@ -5,6 +5,9 @@ then put in visual order (rule L2) — per line, after line breaking, as the alg
 
 A glyph that no character maps to (a joining form, a ligature) gets a private code in its
 font, whose ToUnicode text is the characters it shows: search and copy find the logical text.
+
+python-bidi is imported on the first line that needs it: a document of left-to-right text
+never loads it. (uharfbuzz is loaded with reportlab.pdfbase.ttfonts, which imports it.)
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import re
 from collections.abc import Sequence
 
 import uharfbuzz
-from bidi import algorithm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 
@@ -33,6 +35,8 @@ def levels(text: str) -> list[int]:
     """The embedding level of each character of the line *text* (even: left to right), in a
     left-to-right paragraph: pages are laid out left to right, as a browser shows
     <p>שלום means peace</p>."""
+    from bidi import algorithm  # noqa: PLC0415 - see the module's docstring
+
     storage = algorithm.get_empty_storage()
     base = 0
     storage["base_level"], storage["base_dir"] = base, ("L", "R")[base]
