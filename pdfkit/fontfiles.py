@@ -167,6 +167,9 @@ def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
 
     options = subset.Options()
     options.layout_features = ["*"]  # every feature HarfBuzz may apply: joining forms, conjuncts, marks
+    # ...in the language system it applies them in: each script's default, as shaping asks for
+    # no language. Noto Sans CJK's Chinese and Korean forms (locl) would double a CJK subset.
+    options.layout_scripts = [f"{script}.dflt" for script in _layout_scripts(font)] or ["*"]
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
@@ -183,6 +186,16 @@ def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
     out = io.BytesIO()
     font.save(out, reorderTables=True)
     return out.getvalue()
+
+
+def _layout_scripts(font: TTFont) -> list[str]:
+    """The script tags of the font's GSUB and GPOS tables, sorted."""
+    found = set()
+    for tag in ("GSUB", "GPOS"):
+        script_list = font[tag].table.ScriptList if tag in font else None
+        if script_list:
+            found.update(record.ScriptTag for record in script_list.ScriptRecord)
+    return sorted(found)
 
 
 def _to_truetype(font: TTFont) -> None:

@@ -24,6 +24,10 @@ from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 _COMPLEX = re.compile("[\u0590-\u08ff\u0900-\u0dff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
                       "\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
 _FEATURES = {"kern": True, "liga": True}
+#: The language text is shaped in: undetermined, so each script's default forms, whatever the
+#: machine's locale (HarfBuzz takes the locale's language otherwise: Urdu digits in ur_PK,
+#: Chinese forms of CJK in zh_CN). fontfiles cuts fonts down to those forms alone.
+_LANGUAGE = "und"
 
 
 def needs_shaping(text: str) -> bool:
@@ -116,6 +120,7 @@ def _shape(font, text: str, rtl: bool) -> str:
     buffer = uharfbuzz.Buffer()
     buffer.add_str(text)
     buffer.guess_segment_properties()
+    buffer.language = _LANGUAGE
     buffer.direction = "rtl" if rtl else "ltr"
     buffer.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
     uharfbuzz.shape(hb_font, buffer, _FEATURES)

@@ -168,6 +168,19 @@ def test_a_variable_font_is_set_at_the_regular_and_the_bold_weight():
     assert any(light != heavy for light, heavy in widths)
 
 
+def test_a_cut_down_font_keeps_the_forms_of_the_default_language_alone_as_shaping_asks_for_no_language():
+    path = Path(__import__("fontpkg_noto_sans_arabic").__file__).parent / "files" / "NotoSansArabic[wdth,wght].ttf"
+    with TTFont(str(path), lazy=True) as whole:  # Urdu, Sindhi... forms
+        assert any(record.Script.LangSysRecord for record in whole["GSUB"].table.ScriptList.ScriptRecord)
+    font = TTFont(io.BytesIO(fontfiles.prepare(str(path), 0, [ord(char) for char in "مرحبا ٣٤"], 400, "t")))
+    scripts = font["GSUB"].table.ScriptList.ScriptRecord
+    assert "arab" in {record.ScriptTag for record in scripts}
+    assert all(record.Script.DefaultLangSys and not record.Script.LangSysRecord for record in scripts)
+    from deckbook.pdfkit import shaping
+
+    assert shaping._LANGUAGE == "und"  # not the locale's: ur_PK would shape Urdu digits
+
+
 @pytest.mark.skipif(not NOTO_CJK.is_file(), reason=f"needs {NOTO_CJK} (Debian's fonts-noto-cjk)")
 @pytest.mark.slow
 def test_a_cff_face_of_a_collection_is_cut_down_and_given_truetype_outlines():
