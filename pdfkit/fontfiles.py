@@ -3,8 +3,10 @@
 characters a document uses, set at one weight, and given TrueType outlines.
 
 reportlab embeds TrueType outlines only and reads no variations. fontTools subsets first, so a
-CJK font of 65,000 CFF glyphs costs the few dozen a bank uses: instancing and converting a
-subset takes milliseconds, and the whole font would take seconds.
+CJK font of 65,000 CFF glyphs costs the few dozen, or few thousand, a bank uses: instancing and
+converting a subset takes milliseconds, and the whole font would take a minute. A static CFF
+font is cut without its outlines, and ``truetype`` draws the glyphs kept from the file; a
+variable one is instanced first, then converted from its own table.
 
 fontTools is imported where it is used: a command that reads no font file (validate, anki)
 does not pay for it, nor a booklet whose fonts need no cutting for fontTools.subset.
@@ -145,7 +147,9 @@ def _prepare(path: str, index: int, codes: tuple[int, ...], weight: float, tag: 
                 location[axis.axisTag] = axis.defaultValue
         font = instancer.instantiateVariableFont(font, location)
     if "CFF " in font or "CFF2" in font:
-        _to_truetype(font)
+        from deckbook.pdfkit import truetype  # noqa: PLC0415 - see the module's docstring
+
+        truetype.convert(font, truetype.cff_outlines(font))
     if tag:
         _rename(font, tag, weight if variable else 0.0)
     out = io.BytesIO()
@@ -155,14 +159,31 @@ def _prepare(path: str, index: int, codes: tuple[int, ...], weight: float, tag: 
 
 @functools.lru_cache(maxsize=16)
 def _subset(path: str, index: int, codes: tuple[int, ...], mtime: int) -> bytes:
-    """The font cut down to *codes*: read once for all the weights made of it."""
+    """The font cut down to *codes*: read once for all the weights made of it. A static CFF font
+    is cut without its outlines, which HarfBuzz then draws from the file, glyph by glyph: the
+    subsetter would run every charstring in Python three times (closure, desubroutinizing,
+    dropping hints) before fontTools ran it a fourth to draw it, seconds for a CJK bank."""
     from fontTools.ttLib import TTFont  # noqa: PLC0415 - see the module's docstring
 
     with TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False) as font:
-        return _cut(font, codes)
+        drawn = "CFF " in font and "fvar" not in font
+        if drawn:
+            from deckbook.pdfkit import truetype  # noqa: PLC0415 - see the module's docstring
+
+            # glyphs named by their number in the file, before any table reads them by name
+            font.setGlyphOrder(truetype.numbered(font["maxp"].numGlyphs))
+            for tag in ("CFF ", "VORG"):
+                if tag in font:
+                    del font[tag]
+        _cut(font, codes)
+        if drawn:
+            truetype.convert(font, truetype.file_outlines(path, index))
+        out = io.BytesIO()
+        font.save(out, reorderTables=True)
+        return out.getvalue()
 
 
-def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
+def _cut(font: TTFont, codes: tuple[int, ...]) -> None:
     from fontTools import subset  # noqa: PLC0415 - see the module's docstring
 
     options = subset.Options()
@@ -181,11 +202,6 @@ def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=codes)
     subsetter.subset(font)
-    if "CFF " in font and "fvar" not in font:
-        _to_truetype(font)
-    out = io.BytesIO()
-    font.save(out, reorderTables=True)
-    return out.getvalue()
 
 
 def _layout_scripts(font: TTFont) -> list[str]:
@@ -196,49 +212,6 @@ def _layout_scripts(font: TTFont) -> list[str]:
         if script_list:
             found.update(record.ScriptTag for record in script_list.ScriptRecord)
     return sorted(found)
-
-
-def _to_truetype(font: TTFont) -> None:
-    """Replace CFF outlines by TrueType ones (fontTools' otf2ttf recipe, through cu2qu)."""
-    from fontTools.pens.cu2quPen import Cu2QuPen  # noqa: PLC0415 - see the module's docstring
-    from fontTools.pens.ttGlyphPen import TTGlyphPen  # noqa: PLC0415
-    from fontTools.ttLib import newTable  # noqa: PLC0415
-
-    order = font.getGlyphOrder()
-    glyph_set = font.getGlyphSet()
-    error = font["head"].unitsPerEm / 1000  # cu2qu's advice: one thousandth of the em
-    glyphs = {}
-    for name in order:
-        pen = TTGlyphPen(glyph_set)
-        glyph_set[name].draw(Cu2QuPen(pen, error, reverse_direction=True))
-        glyphs[name] = pen.glyph()
-    glyf_table = newTable("glyf")
-    glyf_table.glyphOrder, glyf_table.glyphs = order, glyphs
-    for glyph in glyphs.values():
-        glyph.recalcBounds(glyf_table)
-    for tag in ("CFF ", "CFF2", "VORG"):
-        if tag in font:
-            del font[tag]
-    font["loca"] = newTable("loca")
-    font["glyf"] = glyf_table
-    glyf_table.compile(font)
-    hmtx = font["hmtx"]
-    for name, glyph in glyphs.items():
-        advance, _ = hmtx.metrics[name]
-        hmtx.metrics[name] = (advance, getattr(glyph, "xMin", 0) if glyph.numberOfContours else 0)
-    maxp = font["maxp"] = newTable("maxp")
-    maxp.tableVersion = 0x00010000
-    maxp.maxZones = 1
-    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                  "maxStackElements", "maxSizeOfInstructions"):
-        setattr(maxp, field, 0)
-    maxp.maxComponentElements = max((len(getattr(glyph, "components", ())) for glyph in glyphs.values()),
-                                    default=0)
-    maxp.compile(font)
-    post = font["post"]
-    post.formatType = 3.0
-    post.extraNames, post.mapping = [], {}
-    font.sfntVersion = "\x00\x01\x00\x00"
 
 
 def _rename(font: TTFont, tag: str, weight: float) -> None:

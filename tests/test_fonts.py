@@ -193,6 +193,57 @@ def test_a_cff_face_of_a_collection_is_cut_down_and_given_truetype_outlines():
     assert len(data) < 20_000  # three glyphs, not 65,000
 
 
+def _cff_copy(source: Path, out: Path, count: int) -> Path:
+    """The first *count* glyphs of the TrueType font *source*, written as a CFF-outlined .otf."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+    with TTFont(str(source)) as font:
+        names = font.getGlyphOrder()[:count]
+        glyph_set = font.getGlyphSet()
+        charstrings = {}
+        for name in names:
+            pen = T2CharStringPen(glyph_set[name].width, glyph_set)
+            glyph_set[name].draw(pen)
+            charstrings[name] = pen.getCharString()
+        builder = FontBuilder(font["head"].unitsPerEm, isTTF=False)
+        builder.setupGlyphOrder(names)
+        builder.setupCharacterMap({code: name for code, name in font.getBestCmap().items() if name in names})
+        builder.setupCFF("Copy-Regular", {"FullName": "Copy"}, charstrings, {})
+        builder.setupHorizontalMetrics({name: font["hmtx"][name] for name in names})
+        builder.setupHorizontalHeader(ascent=font["hhea"].ascent, descent=font["hhea"].descent)
+        builder.setupNameTable({"familyName": "Copy", "styleName": "Regular"})
+        builder.setupOS2()
+        builder.setupPost()
+        builder.save(str(out))
+    return out
+
+
+def _points(glyph) -> tuple:
+    if not glyph.numberOfContours:
+        return ()
+    return list(glyph.coordinates), list(glyph.flags), list(glyph.endPtsOfContours)
+
+
+@pytest.mark.parametrize("face", [pytest.param("copy", id="a CFF copy of Fira Sans"),
+                                  pytest.param("cjk", id="Noto Sans CJK SC", marks=pytest.mark.slow)])
+def test_harfbuzz_draws_cff_glyphs_as_truetype_ones_as_fonttools_does(face, tmp_path):
+    from deckbook.pdfkit import truetype
+
+    if face == "cjk" and not NOTO_CJK.is_file():
+        pytest.skip(f"needs {NOTO_CJK} (Debian's fonts-noto-cjk)")
+    fira = Path(__import__("fontpkg_fira_sans").__file__).parent / "files" / "FiraSans-Regular.ttf"
+    path, index = (_cff_copy(fira, tmp_path / "copy.otf", 400), 0) if face == "copy" else (NOTO_CJK, 2)
+    with TTFont(str(path), fontNumber=index, lazy=True) as font:
+        order = font.getGlyphOrder()
+        by_fonttools = truetype.cff_outlines(font)
+        by_harfbuzz = truetype.file_outlines(str(path), index)
+        numbers = range(0, len(order), 1 if face == "copy" else 97)  # Noto: 676 of 65,535
+        names = truetype.numbered(len(order))
+        assert [_points(by_harfbuzz(names[number])) for number in numbers] == [
+            _points(by_fonttools(order[number])) for number in numbers]
+
+
 def test_installed_fonts_are_read_from_font_folders_where_fontconfig_is_missing():
     dejavu = Path("/usr/share/fonts/truetype/dejavu")
     if not dejavu.is_dir():
