@@ -4,22 +4,23 @@ cu2qu, its contours reversed (TrueType's direction is CFF's reversed): fontTools
 recipe.
 
 A CJK booklet converts thousands of glyphs. HarfBuzz runs the charstrings in C++ where fontTools
-runs them in Python, and one small pen takes its points where fontTools chains three:
-tests/test_fonts.py checks that both give the same glyphs.
+runs them in Python, one small pen takes its points where fontTools chains three, and each
+glyph's bytes are written once, from whole lists, where fontTools' Glyph.compile walks the
+points one by one: tests/test_fonts.py checks that both give the same bytes.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
-from collections.abc import Callable
+import re
+import struct
+from collections.abc import Callable, Sequence
 
 from fontTools.cu2qu import curve_to_quadratic
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, newTable
-from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphCoordinates
-from fontTools.ttLib.tables.ttProgram import Program
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 
 #: Draws the glyph of a name as a TrueType glyph.
 Outlines = Callable[[str], Glyph]
@@ -134,12 +135,68 @@ class _QuadraticPen:
         self.ends.append(len(self.points) - 1)
 
     def glyph(self) -> Glyph:
-        """The outline as a TrueType glyph, rounded as TTGlyphPen rounds it."""
-        glyph = Glyph()
-        glyph.coordinates = GlyphCoordinates([(math.floor(x + 0.5), math.floor(y + 0.5)) for x, y in self.points])
-        glyph.endPtsOfContours = self.ends
-        glyph.flags = array("B", self.flags)
-        glyph.numberOfContours = len(self.ends)
-        glyph.program = Program()
-        glyph.program.fromBytecode(b"")
-        return glyph
+        """The outline as a TrueType glyph, its points rounded as TTGlyphPen rounds them."""
+        if not self.ends:
+            return Glyph()
+        xs = [math.floor(x + 0.5) for x, _ in self.points]
+        ys = [math.floor(y + 0.5) for _, y in self.points]
+        return _CompiledGlyph(xs, ys, self.flags, self.ends)
+
+
+class _CompiledGlyph(Glyph):
+    """A simple glyph whose bytes are written once, as fontTools' Glyph.compile would write them
+    (the shortest form of each coordinate, repeated flags counted): saving the font writes them
+    as they are. It has what saving reads besides (bounds, contours, point count), no more."""
+
+    def __init__(self, xs: list[int], ys: list[int], flags: Sequence[int], ends: list[int]) -> None:
+        super().__init__()
+        self.numberOfContours = len(ends)
+        self.endPtsOfContours = ends
+        self.xMin, self.yMin, self.xMax, self.yMax = min(xs), min(ys), max(xs), max(ys)
+        self._points = len(xs)
+        self._bytes = b"".join((struct.pack(f">5h{len(ends)}HH", len(ends), self.xMin, self.yMin, self.xMax,
+                                            self.yMax, *ends, 0),  # no instructions
+                                *_deltas(xs, ys, flags)))
+
+    def compile(self, glyfTable, recalcBBoxes=True, **options) -> bytes:  # noqa: N803 - fontTools' names
+        return self._bytes
+
+    def recalcBounds(self, glyfTable, **options) -> None:  # noqa: N802, N803
+        """Its bounds are known."""
+
+    def getMaxpValues(self) -> tuple[int, int]:  # noqa: N802
+        return self._points, self.numberOfContours
+
+
+_REPEAT = 0x08
+#: The flag bits of a delta from -255 to 255, for x: X_IS_SAME alone for 0, X_SHORT_VECTOR and
+#: the sign (X_IS_SAME set: positive) otherwise; y's bits are x's shifted left once. Longer: 0.
+_X_FLAG = {delta: 0x10 if delta == 0 else 0x12 if delta > 0 else 0x02 for delta in range(-255, 256)}
+_Y_FLAG = {delta: bits << 1 for delta, bits in _X_FLAG.items()}
+_SHORT = {delta: bytes((abs(delta),)) for delta in range(-255, 256) if delta}  # a short delta's byte
+_RUN = re.compile(rb"(.)\1{2,}", re.DOTALL)  # a flag three times or more
+
+
+def _deltas(xs: list[int], ys: list[int], on_curve: Sequence[int]) -> tuple[bytes, bytes, bytes]:
+    """The flags, x and y deltas of TrueType points, as fontTools' compileDeltasGreedy packs them:
+    a delta of 0 as a flag alone, one of -255 to 255 as a byte and its sign in the flag, any
+    other as two bytes; a flag repeated as the flag and a count."""
+    dxs = [x - before for before, x in zip([0, *xs], xs)]
+    dys = [y - before for before, y in zip([0, *ys], ys)]
+    x_flag, y_flag, short = _X_FLAG.get, _Y_FLAG.get, _SHORT.get
+    flags = bytes([on | x_flag(dx, 0) | y_flag(dy, 0) for on, dx, dy in zip(on_curve, dxs, dys)])
+    return (_RUN.sub(_repeated, flags),
+            b"".join([short(dx) or struct.pack(">h", dx) for dx in dxs if dx]),
+            b"".join([short(dy) or struct.pack(">h", dy) for dy in dys if dy]))
+
+
+def _repeated(run: re.Match[bytes]) -> bytes:
+    """A run of one flag, in pieces of at most 256: the flag, the flag twice, or the flag marked
+    repeated and the count of repeats."""
+    flag, count = run[0][0], len(run[0])
+    pieces = []
+    while count:
+        piece = min(count, 256)
+        pieces.append(bytes((flag,) * piece) if piece <= 2 else bytes((flag | _REPEAT, piece - 1)))
+        count -= piece
+    return b"".join(pieces)

@@ -219,10 +219,13 @@ def _cff_copy(source: Path, out: Path, count: int) -> Path:
     return out
 
 
-def _points(glyph) -> tuple:
-    if not glyph.numberOfContours:
-        return ()
-    return list(glyph.coordinates), list(glyph.flags), list(glyph.endPtsOfContours)
+def _written(glyph) -> bytes:
+    """A TrueType glyph as saving a font writes it."""
+    from fontTools.ttLib import newTable
+
+    table = newTable("glyf")
+    glyph.recalcBounds(table)
+    return glyph.compile(table, True)
 
 
 @pytest.mark.parametrize("face", [pytest.param("copy", id="a CFF copy of Fira Sans"),
@@ -240,8 +243,29 @@ def test_harfbuzz_draws_cff_glyphs_as_truetype_ones_as_fonttools_does(face, tmp_
         by_harfbuzz = truetype.file_outlines(str(path), index)
         numbers = range(0, len(order), 1 if face == "copy" else 97)  # Noto: 676 of 65,535
         names = truetype.numbered(len(order))
-        assert [_points(by_harfbuzz(names[number])) for number in numbers] == [
-            _points(by_fonttools(order[number])) for number in numbers]
+        assert [_written(by_harfbuzz(names[number])) for number in numbers] == [
+            _written(by_fonttools(order[number])) for number in numbers]
+
+
+def test_a_glyph_is_written_as_fonttools_writes_it_with_long_runs_and_steps_of_every_size():
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    from deckbook.pdfkit import truetype
+
+    steps = ([(1, 0)] * 600 + [(0, -1)] * 257 + [(2, 2)] * 258 + [(-300, 2)] * 3 + [(0, 0)] * 2
+             + [(255, -255), (256, -256), (-1000, 1000), (-255, 255), (-256, 0)] * 20)
+    path = [(0.0, 0.0)]
+    for dx, dy in steps:
+        path.append((path[-1][0] + dx, path[-1][1] + dy))
+    ours, theirs = truetype._QuadraticPen(1.0), TTGlyphPen(None)
+    for pen in (ours, Cu2QuPen(theirs, 1.0, reverse_direction=True)):  # as HarfBuzz draws: back to the start
+        pen.moveTo(path[0])
+        for point in path[1:]:
+            pen.lineTo(point)
+        pen.curveTo((-40.5, 700.2), (-80.0, 10.0), path[0])
+        pen.closePath()
+    assert _written(ours.glyph()) == _written(theirs.glyph())
 
 
 def test_installed_fonts_are_read_from_font_folders_where_fontconfig_is_missing():
