@@ -101,10 +101,20 @@ def chars(path: str, index: int = 0) -> frozenset[int]:
 
 @functools.lru_cache(maxsize=512)
 def _chars(path: str, index: int, mtime: int, size: int) -> frozenset[int]:
-    from fontTools.ttLib import TTFont  # noqa: PLC0415 - see the module's docstring
+    # HarfBuzz reads a cmap in C++: 2 ms for Noto Sans CJK, where fontTools takes 120 ms
+    import uharfbuzz  # noqa: PLC0415 - loaded with reportlab already
 
-    with TTFont(path, fontNumber=index, lazy=True) as font:
-        return frozenset(font.getBestCmap() or {})
+    face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(path), index)
+    cmap = face.reference_table("cmap").data
+    count = int.from_bytes(cmap[2:4], "big")
+    subtables = {struct.unpack_from(">HH", cmap, 4 + 8 * at) for at in range(count) if 12 + 8 * at <= len(cmap)}
+    return frozenset(face.unicodes) if subtables & _UNICODE_CMAPS else frozenset()
+
+
+#: The cmap subtables (platform, encoding) that map Unicode, which fontTools' getBestCmap reads.
+#: HarfBuzz takes the best of them in the same order, or else a symbol or Macintosh one, whose
+#: codes are not characters: a font with only those has none.
+_UNICODE_CMAPS = frozenset({(3, 10), (0, 6), (0, 4), (3, 1), (0, 3), (0, 2), (0, 1), (0, 0)})
 
 
 def sha256(path: str) -> str:

@@ -268,6 +268,21 @@ def test_a_glyph_is_written_as_fonttools_writes_it_with_long_runs_and_steps_of_e
     assert _written(ours.glyph()) == _written(theirs.glyph())
 
 
+def test_a_fonts_characters_are_the_unicode_ones_fonttools_reads_and_none_from_a_symbol_cmap(tmp_path):
+    fira = Path(__import__("fontpkg_fira_sans").__file__).parent / "files" / "FiraSans-Regular.ttf"
+    arabic = Path(__import__("fontpkg_noto_sans_arabic").__file__).parent / "files" / "NotoSansArabic[wdth,wght].ttf"
+    paths = [fira, arabic, *([NOTO_CJK] if NOTO_CJK.is_file() else [])]
+    with TTFont(str(fira)) as font:  # its only cmap made a symbol one: codes that are not characters
+        (subtable,) = [table for table in font["cmap"].tables if (table.platformID, table.platEncID) == (3, 1)]
+        subtable.platEncID = 0
+        font["cmap"].tables = [subtable]
+        font.save(str(tmp_path / "symbol.ttf"))
+    for path in [*paths, tmp_path / "symbol.ttf"]:
+        with TTFont(str(path), fontNumber=0, lazy=True) as font:
+            assert fontfiles.chars(str(path)) == frozenset(font.getBestCmap() or ()), path.name
+    assert fontfiles.chars(str(tmp_path / "symbol.ttf")) == frozenset()
+
+
 def test_installed_fonts_are_read_from_font_folders_where_fontconfig_is_missing():
     dejavu = Path("/usr/share/fonts/truetype/dejavu")
     if not dejavu.is_dir():
