@@ -27,10 +27,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 STAGES = ("validate", "anki", "bare-genanki", "pdf", "bare-reportlab")
 #: Further stages, on request (--stages): the other PDF exporters, a whole project build
 #: (deckbook.toml with all four artifacts, SHA256SUMS and manifest, through the command line),
-#: and dating the bank from a current dates ledger (read it, digest every note, compare), which
-#: build, anki and pdf do before they export.
-EXTRA_STAGES = ("cards", "worksheet", "project", "dates")
-_EXPORTER = {"anki": "apkg", "pdf": "booklet", "cards": "cards", "worksheet": "worksheet"}
+#: dating the bank from a current dates ledger (read it, digest every note, compare), which
+#: build, anki and pdf do before they export, and the booklet of the every-script stress bank
+#: of as many questions (benchmarks/scripts.py: CJK and emoji set in the machine's fonts).
+EXTRA_STAGES = ("cards", "worksheet", "project", "dates", "scripts")
+_EXPORTER = {"anki": "apkg", "pdf": "booklet", "cards": "cards", "worksheet": "worksheet", "scripts": "booklet"}
 
 
 def _stage(name: str, bank_path: Path, out: Path) -> dict:
@@ -106,15 +107,22 @@ def _stage(name: str, bank_path: Path, out: Path) -> dict:
     return result
 
 
-def _measure(bank_path: Path, repeat: int, work: Path, stages: tuple[str, ...]) -> dict[str, dict]:
+def _measure(bank_path: Path, size: int, repeat: int, work: Path, stages: tuple[str, ...]) -> dict[str, dict]:
     """Every stage *repeat* times, taking turns: a machine that slows down slows all stages alike."""
     runs: dict[str, list[dict]] = {name: [] for name in stages}
+    banks = {name: bank_path for name in stages}
+    if "scripts" in stages:
+        import scripts
+        import yaml
+
+        banks["scripts"] = work / f"scripts-{size}.yaml"
+        banks["scripts"].write_text(yaml.safe_dump(scripts.generate(size), allow_unicode=True), encoding="utf-8")
     for run in range(repeat):
         for name in stages:
             suffix = {"anki": ".apkg", "bare-genanki": ".apkg", "validate": ".apkg", "project": "",
                       "dates": ".toml"}.get(name, ".pdf")
             out = work / f"{bank_path.stem}-{name}-{run}{suffix}"
-            child = subprocess.run([sys.executable, __file__, "--stage", name, str(bank_path), str(out)],
+            child = subprocess.run([sys.executable, __file__, "--stage", name, str(banks[name]), str(out)],
                                    capture_output=True, text=True, check=True,
                                    env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
             runs[name].append(json.loads(child.stdout))
@@ -151,7 +159,7 @@ def main() -> None:
         work = Path(temp)
         for size in args.sizes:
             bank_path = generate.write(size, work / f"bank-{size}.yaml")
-            results = _measure(bank_path, args.repeat, work, tuple(args.stages))
+            results = _measure(bank_path, size, args.repeat, work, tuple(args.stages))
             for name in args.stages:
                 r = results[name]
                 bare = {"anki": "bare-genanki", "pdf": "bare-reportlab"}.get(name)

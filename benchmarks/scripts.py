@@ -3,6 +3,9 @@ Cyrillic, Arabic and Hebrew in English lines, CJK (a new set of ideographs in ea
 mathematics, and hidden characters (zero-width joiners, variation selectors, soft hyphens).
 
     .venv/bin/python benchmarks/scripts.py --questions 200
+
+benchmarks/run.py times the same booklet as its "scripts" stage, in a fresh process per run:
+    .venv/bin/python benchmarks/run.py --sizes 200 1000 --stages scripts
 """
 
 from __future__ import annotations

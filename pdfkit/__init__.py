@@ -5,6 +5,7 @@ exporters in deckbook.exporters import it, and it imports none of them.
 - ``look``: the style turned into lengths, colours, fonts and paragraph styles for a page size;
 - ``fonts``: font families, registered from a package or from files, and fallback chains;
 - ``fontfiles``: any TrueType or OpenType font cut down, instanced and converted by fontTools;
+- ``truetype``: CFF outlines as TrueType ones, drawn by HarfBuzz and made quadratic by cu2qu;
 - ``system``: the fonts installed on the machine, for characters the style's fonts lack;
 - ``scripts``: the script of a character, and the font to install for it;
 - ``shaping``: right-to-left and complex scripts, per line: bidi levels, HarfBuzz, visual order;

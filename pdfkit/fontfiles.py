@@ -3,8 +3,13 @@
 characters a document uses, set at one weight, and given TrueType outlines.
 
 reportlab embeds TrueType outlines only and reads no variations. fontTools subsets first, so a
-CJK font of 65,000 CFF glyphs costs the few dozen a bank uses: instancing and converting a
-subset takes milliseconds, and the whole font would take seconds.
+CJK font of 65,000 CFF glyphs costs the glyphs a bank uses: converting a few dozen takes
+milliseconds, 2,400 ideographs half a second, and the whole font would take ten seconds. A
+static CFF font is cut without its outlines, and ``truetype`` draws the glyphs kept from the
+file; a variable one is instanced first, then converted from its own table.
+
+fontTools is imported where it is used: a command that reads no font file (validate, anki)
+does not pay for it, nor a booklet whose fonts need no cutting for fontTools.subset.
 """
 
 from __future__ import annotations
@@ -16,12 +21,11 @@ import os
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fontTools import subset
-from fontTools.pens.cu2quPen import Cu2QuPen
-from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont, TTLibError, newTable
-from fontTools.varLib import instancer
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
+
 
 NOT_A_FONT = "it is not a TrueType or OpenType font (.ttf, .otf, or .ttc/.otc with \"index\")"
 #: OS/2 usWeightClass of the regular and the bold face a variable font is set at.
@@ -57,6 +61,8 @@ def info(path: str, index: int = 0) -> FontInfo:
 
 @functools.lru_cache(maxsize=512)
 def _info(path: str, index: int, mtime: int, size: int) -> FontInfo:
+    from fontTools.ttLib import TTFont, TTLibError  # noqa: PLC0415 - see the module's docstring
+
     try:
         with open(path, "rb") as stream:  # closed even when fontTools gives up on the file
             font = TTFont(stream, fontNumber=index, lazy=True)  # the table directory, and the tables asked for
@@ -95,8 +101,20 @@ def chars(path: str, index: int = 0) -> frozenset[int]:
 
 @functools.lru_cache(maxsize=512)
 def _chars(path: str, index: int, mtime: int, size: int) -> frozenset[int]:
-    with TTFont(path, fontNumber=index, lazy=True) as font:
-        return frozenset(font.getBestCmap() or {})
+    # HarfBuzz reads a cmap in C++: 2 ms for Noto Sans CJK, where fontTools takes 120 ms
+    import uharfbuzz  # noqa: PLC0415 - loaded with reportlab already
+
+    face = uharfbuzz.Face(uharfbuzz.Blob.from_file_path(path), index)
+    cmap = face.reference_table("cmap").data
+    count = int.from_bytes(cmap[2:4], "big")
+    subtables = {struct.unpack_from(">HH", cmap, 4 + 8 * at) for at in range(count) if 12 + 8 * at <= len(cmap)}
+    return frozenset(face.unicodes) if subtables & _UNICODE_CMAPS else frozenset()
+
+
+#: The cmap subtables (platform, encoding) that map Unicode, which fontTools' getBestCmap reads.
+#: HarfBuzz takes the best of them in the same order, or else a symbol or Macintosh one, whose
+#: codes are not characters: a font with only those has none.
+_UNICODE_CMAPS = frozenset({(3, 10), (0, 6), (0, 4), (3, 1), (0, 3), (0, 2), (0, 1), (0, 0)})
 
 
 def sha256(path: str) -> str:
@@ -125,6 +143,9 @@ def prepare(path: str, index: int, chars: Iterable[int], weight: float = REGULAR
 
 @functools.lru_cache(maxsize=64)
 def _prepare(path: str, index: int, codes: tuple[int, ...], weight: float, tag: str, mtime: int) -> bytes:
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 - see the module's docstring
+    from fontTools.varLib import instancer  # noqa: PLC0415
+
     font = TTFont(io.BytesIO(_subset(path, index, codes, mtime)), recalcTimestamp=False)
     variable = "fvar" in font
     if variable:
@@ -136,7 +157,9 @@ def _prepare(path: str, index: int, codes: tuple[int, ...], weight: float, tag: 
                 location[axis.axisTag] = axis.defaultValue
         font = instancer.instantiateVariableFont(font, location)
     if "CFF " in font or "CFF2" in font:
-        _to_truetype(font)
+        from deckbook.pdfkit import truetype  # noqa: PLC0415 - see the module's docstring
+
+        truetype.convert(font, truetype.cff_outlines(font))
     if tag:
         _rename(font, tag, weight if variable else 0.0)
     out = io.BytesIO()
@@ -146,14 +169,38 @@ def _prepare(path: str, index: int, codes: tuple[int, ...], weight: float, tag: 
 
 @functools.lru_cache(maxsize=16)
 def _subset(path: str, index: int, codes: tuple[int, ...], mtime: int) -> bytes:
-    """The font cut down to *codes*: read once for all the weights made of it."""
+    """The font cut down to *codes*: read once for all the weights made of it. A static CFF font
+    is cut without its outlines, which HarfBuzz then draws from the file, glyph by glyph: the
+    subsetter would run every charstring in Python three times (closure, desubroutinizing,
+    dropping hints) before fontTools ran it a fourth to draw it, seconds for a CJK bank."""
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 - see the module's docstring
+
     with TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False) as font:
-        return _cut(font, codes)
+        drawn = "CFF " in font and "fvar" not in font
+        if drawn:
+            from deckbook.pdfkit import truetype  # noqa: PLC0415 - see the module's docstring
+
+            # glyphs named by their number in the file, before any table reads them by name
+            font.setGlyphOrder(truetype.numbered(font["maxp"].numGlyphs))
+            for tag in ("CFF ", "VORG"):
+                if tag in font:
+                    del font[tag]
+        _cut(font, codes)
+        if drawn:
+            truetype.convert(font, truetype.file_outlines(path, index))
+        out = io.BytesIO()
+        font.save(out, reorderTables=True)
+        return out.getvalue()
 
 
-def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
+def _cut(font: TTFont, codes: tuple[int, ...]) -> None:
+    from fontTools import subset  # noqa: PLC0415 - see the module's docstring
+
     options = subset.Options()
     options.layout_features = ["*"]  # every feature HarfBuzz may apply: joining forms, conjuncts, marks
+    # ...in the language system it applies them in: each script's default, as shaping asks for
+    # no language. Noto Sans CJK's Chinese and Korean forms (locl) would double a CJK subset.
+    options.layout_scripts = [f"{script}.dflt" for script in _layout_scripts(font)] or ["*"]
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
@@ -165,50 +212,16 @@ def _cut(font: TTFont, codes: tuple[int, ...]) -> bytes:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=codes)
     subsetter.subset(font)
-    if "CFF " in font and "fvar" not in font:
-        _to_truetype(font)
-    out = io.BytesIO()
-    font.save(out, reorderTables=True)
-    return out.getvalue()
 
 
-def _to_truetype(font: TTFont) -> None:
-    """Replace CFF outlines by TrueType ones (fontTools' otf2ttf recipe, through cu2qu)."""
-    order = font.getGlyphOrder()
-    glyph_set = font.getGlyphSet()
-    error = font["head"].unitsPerEm / 1000  # cu2qu's advice: one thousandth of the em
-    glyphs = {}
-    for name in order:
-        pen = TTGlyphPen(glyph_set)
-        glyph_set[name].draw(Cu2QuPen(pen, error, reverse_direction=True))
-        glyphs[name] = pen.glyph()
-    glyf_table = newTable("glyf")
-    glyf_table.glyphOrder, glyf_table.glyphs = order, glyphs
-    for glyph in glyphs.values():
-        glyph.recalcBounds(glyf_table)
-    for tag in ("CFF ", "CFF2", "VORG"):
-        if tag in font:
-            del font[tag]
-    font["loca"] = newTable("loca")
-    font["glyf"] = glyf_table
-    glyf_table.compile(font)
-    hmtx = font["hmtx"]
-    for name, glyph in glyphs.items():
-        advance, _ = hmtx.metrics[name]
-        hmtx.metrics[name] = (advance, getattr(glyph, "xMin", 0) if glyph.numberOfContours else 0)
-    maxp = font["maxp"] = newTable("maxp")
-    maxp.tableVersion = 0x00010000
-    maxp.maxZones = 1
-    for field in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                  "maxStackElements", "maxSizeOfInstructions"):
-        setattr(maxp, field, 0)
-    maxp.maxComponentElements = max((len(getattr(glyph, "components", ())) for glyph in glyphs.values()),
-                                    default=0)
-    maxp.compile(font)
-    post = font["post"]
-    post.formatType = 3.0
-    post.extraNames, post.mapping = [], {}
-    font.sfntVersion = "\x00\x01\x00\x00"
+def _layout_scripts(font: TTFont) -> list[str]:
+    """The script tags of the font's GSUB and GPOS tables, sorted."""
+    found = set()
+    for tag in ("GSUB", "GPOS"):
+        script_list = font[tag].table.ScriptList if tag in font else None
+        if script_list:
+            found.update(record.ScriptTag for record in script_list.ScriptRecord)
+    return sorted(found)
 
 
 def _rename(font: TTFont, tag: str, weight: float) -> None:

@@ -5,6 +5,9 @@ then put in visual order (rule L2) — per line, after line breaking, as the alg
 
 A glyph that no character maps to (a joining form, a ligature) gets a private code in its
 font, whose ToUnicode text is the characters it shows: search and copy find the logical text.
+
+python-bidi is imported on the first line that needs it: a document of left-to-right text
+never loads it. (uharfbuzz is loaded with reportlab.pdfbase.ttfonts, which imports it.)
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import re
 from collections.abc import Sequence
 
 import uharfbuzz
-from bidi import algorithm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 
@@ -22,6 +24,10 @@ from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 _COMPLEX = re.compile("[\u0590-\u08ff\u0900-\u0dff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
                       "\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
 _FEATURES = {"kern": True, "liga": True}
+#: The language text is shaped in: undetermined, so each script's default forms, whatever the
+#: machine's locale (HarfBuzz takes the locale's language otherwise: Urdu digits in ur_PK,
+#: Chinese forms of CJK in zh_CN). fontfiles cuts fonts down to those forms alone.
+_LANGUAGE = "und"
 
 
 def needs_shaping(text: str) -> bool:
@@ -33,6 +39,8 @@ def levels(text: str) -> list[int]:
     """The embedding level of each character of the line *text* (even: left to right), in a
     left-to-right paragraph: pages are laid out left to right, as a browser shows
     <p>שלום means peace</p>."""
+    from bidi import algorithm  # noqa: PLC0415 - see the module's docstring
+
     storage = algorithm.get_empty_storage()
     base = 0
     storage["base_level"], storage["base_dir"] = base, ("L", "R")[base]
@@ -112,6 +120,7 @@ def _shape(font, text: str, rtl: bool) -> str:
     buffer = uharfbuzz.Buffer()
     buffer.add_str(text)
     buffer.guess_segment_properties()
+    buffer.language = _LANGUAGE
     buffer.direction = "rtl" if rtl else "ltr"
     buffer.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
     uharfbuzz.shape(hb_font, buffer, _FEATURES)

@@ -168,6 +168,19 @@ def test_a_variable_font_is_set_at_the_regular_and_the_bold_weight():
     assert any(light != heavy for light, heavy in widths)
 
 
+def test_a_cut_down_font_keeps_the_forms_of_the_default_language_alone_as_shaping_asks_for_no_language():
+    path = Path(__import__("fontpkg_noto_sans_arabic").__file__).parent / "files" / "NotoSansArabic[wdth,wght].ttf"
+    with TTFont(str(path), lazy=True) as whole:  # Urdu, Sindhi... forms
+        assert any(record.Script.LangSysRecord for record in whole["GSUB"].table.ScriptList.ScriptRecord)
+    font = TTFont(io.BytesIO(fontfiles.prepare(str(path), 0, [ord(char) for char in "مرحبا ٣٤"], 400, "t")))
+    scripts = font["GSUB"].table.ScriptList.ScriptRecord
+    assert "arab" in {record.ScriptTag for record in scripts}
+    assert all(record.Script.DefaultLangSys and not record.Script.LangSysRecord for record in scripts)
+    from deckbook.pdfkit import shaping
+
+    assert shaping._LANGUAGE == "und"  # not the locale's: ur_PK would shape Urdu digits
+
+
 @pytest.mark.skipif(not NOTO_CJK.is_file(), reason=f"needs {NOTO_CJK} (Debian's fonts-noto-cjk)")
 @pytest.mark.slow
 def test_a_cff_face_of_a_collection_is_cut_down_and_given_truetype_outlines():
@@ -178,6 +191,96 @@ def test_a_cff_face_of_a_collection_is_cut_down_and_given_truetype_outlines():
     assert "glyf" in font and "CFF " not in font and font.sfntVersion == "\x00\x01\x00\x00"
     assert set(font.getBestCmap()) == {ord(char) for char in "中文字"}
     assert len(data) < 20_000  # three glyphs, not 65,000
+
+
+def _cff_copy(source: Path, out: Path, count: int) -> Path:
+    """The first *count* glyphs of the TrueType font *source*, written as a CFF-outlined .otf."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+    with TTFont(str(source)) as font:
+        names = font.getGlyphOrder()[:count]
+        glyph_set = font.getGlyphSet()
+        charstrings = {}
+        for name in names:
+            pen = T2CharStringPen(glyph_set[name].width, glyph_set)
+            glyph_set[name].draw(pen)
+            charstrings[name] = pen.getCharString()
+        builder = FontBuilder(font["head"].unitsPerEm, isTTF=False)
+        builder.setupGlyphOrder(names)
+        builder.setupCharacterMap({code: name for code, name in font.getBestCmap().items() if name in names})
+        builder.setupCFF("Copy-Regular", {"FullName": "Copy"}, charstrings, {})
+        builder.setupHorizontalMetrics({name: font["hmtx"][name] for name in names})
+        builder.setupHorizontalHeader(ascent=font["hhea"].ascent, descent=font["hhea"].descent)
+        builder.setupNameTable({"familyName": "Copy", "styleName": "Regular"})
+        builder.setupOS2()
+        builder.setupPost()
+        builder.save(str(out))
+    return out
+
+
+def _written(glyph) -> bytes:
+    """A TrueType glyph as saving a font writes it."""
+    from fontTools.ttLib import newTable
+
+    table = newTable("glyf")
+    glyph.recalcBounds(table)
+    return glyph.compile(table, True)
+
+
+@pytest.mark.parametrize("face", [pytest.param("copy", id="a CFF copy of Fira Sans"),
+                                  pytest.param("cjk", id="Noto Sans CJK SC", marks=pytest.mark.slow)])
+def test_harfbuzz_draws_cff_glyphs_as_truetype_ones_as_fonttools_does(face, tmp_path):
+    from deckbook.pdfkit import truetype
+
+    if face == "cjk" and not NOTO_CJK.is_file():
+        pytest.skip(f"needs {NOTO_CJK} (Debian's fonts-noto-cjk)")
+    fira = Path(__import__("fontpkg_fira_sans").__file__).parent / "files" / "FiraSans-Regular.ttf"
+    path, index = (_cff_copy(fira, tmp_path / "copy.otf", 400), 0) if face == "copy" else (NOTO_CJK, 2)
+    with TTFont(str(path), fontNumber=index, lazy=True) as font:
+        order = font.getGlyphOrder()
+        by_fonttools = truetype.cff_outlines(font)
+        by_harfbuzz = truetype.file_outlines(str(path), index)
+        numbers = range(0, len(order), 1 if face == "copy" else 97)  # Noto: 676 of 65,535
+        names = truetype.numbered(len(order))
+        assert [_written(by_harfbuzz(names[number])) for number in numbers] == [
+            _written(by_fonttools(order[number])) for number in numbers]
+
+
+def test_a_glyph_is_written_as_fonttools_writes_it_with_long_runs_and_steps_of_every_size():
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    from deckbook.pdfkit import truetype
+
+    steps = ([(1, 0)] * 600 + [(0, -1)] * 257 + [(2, 2)] * 258 + [(-300, 2)] * 3 + [(0, 0)] * 2
+             + [(255, -255), (256, -256), (-1000, 1000), (-255, 255), (-256, 0)] * 20)
+    path = [(0.0, 0.0)]
+    for dx, dy in steps:
+        path.append((path[-1][0] + dx, path[-1][1] + dy))
+    ours, theirs = truetype._QuadraticPen(1.0), TTGlyphPen(None)
+    for pen in (ours, Cu2QuPen(theirs, 1.0, reverse_direction=True)):  # as HarfBuzz draws: back to the start
+        pen.moveTo(path[0])
+        for point in path[1:]:
+            pen.lineTo(point)
+        pen.curveTo((-40.5, 700.2), (-80.0, 10.0), path[0])
+        pen.closePath()
+    assert _written(ours.glyph()) == _written(theirs.glyph())
+
+
+def test_a_fonts_characters_are_the_unicode_ones_fonttools_reads_and_none_from_a_symbol_cmap(tmp_path):
+    fira = Path(__import__("fontpkg_fira_sans").__file__).parent / "files" / "FiraSans-Regular.ttf"
+    arabic = Path(__import__("fontpkg_noto_sans_arabic").__file__).parent / "files" / "NotoSansArabic[wdth,wght].ttf"
+    paths = [fira, arabic, *([NOTO_CJK] if NOTO_CJK.is_file() else [])]
+    with TTFont(str(fira)) as font:  # its only cmap made a symbol one: codes that are not characters
+        (subtable,) = [table for table in font["cmap"].tables if (table.platformID, table.platEncID) == (3, 1)]
+        subtable.platEncID = 0
+        font["cmap"].tables = [subtable]
+        font.save(str(tmp_path / "symbol.ttf"))
+    for path in [*paths, tmp_path / "symbol.ttf"]:
+        with TTFont(str(path), fontNumber=0, lazy=True) as font:
+            assert fontfiles.chars(str(path)) == frozenset(font.getBestCmap() or ()), path.name
+    assert fontfiles.chars(str(tmp_path / "symbol.ttf")) == frozenset()
 
 
 def test_installed_fonts_are_read_from_font_folders_where_fontconfig_is_missing():
