@@ -224,7 +224,7 @@ class Text:
             out.append(escaped if family is chain[0] else f'<font name="{family.regular}">{escaped}</font>')
         return "".join(out)
 
-    def spans(self, spans: Sequence[markup.Span], *, bold: bool = False, italic: bool = False,
+    def spans(self, spans: Sequence[markup.Inline], *, bold: bool = False, italic: bool = False,
               size: float | None = None) -> str:
         """Inline markup spans as paragraph XML; *bold*, *italic* set all of them so (headings);
         *size* is the paragraph's, which inline code is set a little under."""
@@ -232,6 +232,9 @@ class Text:
         code_size = look.size["inline_code"] * (size or look.size["body"]) / look.size["body"]
         out: list[str] = []
         for span in spans:
+            if isinstance(span, markup.Math):
+                out.append(self.xml(f"${span.tex}$", bold=bold, italic=italic))  # typeset in the next step
+                continue
             weight = {"bold": bold or span.strong, "italic": italic or span.emphasis}
             if span.code:
                 self._used.setdefault(look.code, None)

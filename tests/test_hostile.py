@@ -502,12 +502,16 @@ def test_anki_template_syntax_in_a_field_stays_literal_on_the_card(runner, col, 
 def test_anki_media_and_latex_tags_in_a_bank_stay_text(runner, col, tmp_path):
     bank_file = tmp_path / "media.yaml"
     bank_file.write_text(HEAD + "- id: q\n  topic: a\n  question: 'Play [sound:alarm.mp3] now?'\n"
-                         "  answer: '[latex]x^2[/latex], [$]y[/$] and [$$]z[/$$]'\n")
+                         "  answer: '[latex]x^2[/latex], [\\$]y[/\\$] and [\\$\\$]z[/\\$\\$]'\n"
+                         "  explanation: '[$]y[/$] typed as it is'\n")
     (card,) = _import(runner, col, bank_file, tmp_path)["q"].cards()
     assert not card.question_av_tags()
     assert "<img" not in card.answer()
     assert "Play [sound:alarm.mp3] now?" in read_card_side(card.question())[0]
     assert "[latex]x^2[/latex], [$]y[/$] and [$$]z[/$$]" in read_card_side(card.answer())[0]
+    # unescaped, $]y[/$ is a formula (markdown math), for MathJax: never Anki's [$] LaTeX tag
+    assert r'&#91;<span class="db-math">\(]y&#91;/\)</span>]' in card.answer()
+    assert not os.listdir(col.media.dir())
 
 
 def _pdf_objects(reader: PdfReader):
