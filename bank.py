@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import itertools
 import re
@@ -14,7 +15,7 @@ from typing import BinaryIO
 
 import yaml
 
-from deckbook import markup
+from deckbook import formulas, markup
 from deckbook.diagnostics import (BIDI, HIDDEN, JOINERS, ZERO_WIDTH, Diagnostic, InputError, did_you_mean,
                                   joins, printable)
 
@@ -115,6 +116,35 @@ class Question:
     modified: int = 0
 
 
+class FigureChangedError(Exception):
+    """A figure's file changed after the bank was checked: the build stops rather than show it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A picture the bank shows, checked when the bank was read: the file, the SHA-256 of its bytes,
+    its *kind* ("png", "jpeg" or "svg") and its size: pixels for a raster picture, points for an
+    SVG. Exporters read it through read(), never by its path."""
+
+    path: Path
+    sha256: str
+    kind: str
+    width: float
+    height: float
+
+    @property
+    def suffix(self) -> str:
+        """The file name ending its kind takes: ".png", ".jpg", ".svg"."""
+        return {"png": ".png", "jpeg": ".jpg", "svg": ".svg"}[self.kind]
+
+    def read(self) -> bytes:
+        """The picture's bytes, as they were checked; FigureChangedError if the file changed since."""
+        data = self.path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise FigureChangedError(f"{self.path} changed while deckbook was building; build again")
+        return data
+
+
 @dataclass(frozen=True, slots=True)
 class Bank:
     """A valid bank: exporters get this and nothing else."""
@@ -133,6 +163,8 @@ class Bank:
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
     #: (line, column) of the top-level keys (title, subtitle, ...), for messages about their texts
     positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    #: Every figure the texts show, by its path as typed (markup.Image.src)
+    figures: Mapping[str, Figure] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -436,11 +468,13 @@ class _Checker:
                 self.error(key, f"unknown key '{name}' in {what}{hint}")
         return entries
 
-    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, prose: bool = False
-             ) -> str | None:
+    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, prose: bool = False,
+             rendered: bool = False, figures: bool = False) -> str | None:
         """A non-empty string scalar of at most *limit* characters, or None after reporting why not.
         *prose* is a text to read, not a name: a warning for its invisible characters (a name's are
-        errors instead), and one at each place its markup prints otherwise than typed."""
+        errors instead), and one at each place its markup prints otherwise than typed. A *rendered*
+        text goes through the markup: each formula must typeset, and each figure (only where
+        *figures* may be) must be a picture in the bank's folder."""
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
             if node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"{what} is empty; write its text")
@@ -480,7 +514,38 @@ class _Checker:
             places = _positions(self.source, node, [surprise.offset for surprise in surprises])
             for surprise, place in zip(surprises, places):
                 self.warn(node, f"{what}: {surprise.message}", at=place)
+        if (rendered or prose) and ("$" in value or "![" in value) and not self.embeds(node, value, what, figures):
+            return None
         return value
+
+    def embeds(self, node: yaml.ScalarNode, value: str, what: str, figures: bool) -> bool:
+        """Whether every formula in *value* typesets and every figure is one deckbook can show (see
+        figure()); report each that is not, at its place."""
+        found = markup.embeds(value)
+        places = _positions(self.source, node, [embed.offset for embed in found])
+        good = True
+        for embed, place in zip(found, places):
+            if embed.kind == "formula":
+                problem = formulas.check(embed.value)
+                if problem is not None:
+                    self.error(node, f"{what}: the formula {_quoted_tex(embed.value, embed.display)} {problem}",
+                               at=place)
+                    good = False
+            elif not figures:
+                self.error(node, f"{what} has a figure; figures go in a question's texts", at=place)
+                good = False
+            elif embed.in_table:
+                self.error(node, f"{what}: the figure '{embed.value}' is inside a table cell; a figure stands "
+                           "on its own: put it above or below the table", at=place)
+                good = False
+            elif not self.figure(embed.value, what, node, place):
+                good = False
+        return good
+
+    def figure(self, src: str, what: str, node: yaml.Node, place: tuple[int, int]) -> bool:
+        """Figures are checked in the next step; until then one is refused."""
+        self.error(node, f"{what}: figures are not in the markup yet ('{src}')", at=place)
+        return False
 
     def hidden_error(self, node: yaml.Node, name: str, what: str) -> bool:
         """Whether the name *name* has no invisible character; report the first if it has."""
@@ -531,7 +596,8 @@ class _Checker:
             if node.tag != "tag:yaml.org,2002:int" or node.value.strip() != str(FORMAT_VERSION):
                 self.error(node, f"format must be {FORMAT_VERSION}, the only format this deckbook reads; "
                            f"found '{node.value if isinstance(node, yaml.ScalarNode) else _kind(node)}'")
-        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, prose=key == "subtitle")
+        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, prose=key == "subtitle",
+                                rendered=key == "title")
                  for key in ("title", "subtitle", "deck", "namespace") if key in top}
         for key, value in texts.items():
             if value is not None and key != "subtitle" and not self.hidden_error(top[key][1], value, key):
@@ -573,7 +639,7 @@ class _Checker:
                 self.error(key, f"topic id '{topic_id}' may only have lowercase letters, digits and "
                            f"hyphens (1 to 64){_try(free_ids(topic_id))}")
             what = f"the name of topic '{topic_id}'"
-            name = self.text(value, what, MAX_NAME_CHARS)
+            name = self.text(value, what, MAX_NAME_CHARS, rendered=True)
             if name is None:  # reported; still declared, so its questions raise no second error
                 topics.append(Topic(topic_id, ""))
                 continue
@@ -662,7 +728,8 @@ class _Checker:
         values: dict[str, str | None] = {}
         for key in ("topic", "question", "answer", *OPTIONAL_TEXTS):
             if key in entries:
-                values[key] = self.text(entries[key][1], f"'{key}' of {what}", prose=key != "topic")
+                values[key] = self.text(entries[key][1], f"'{key}' of {what}", prose=key != "topic",
+                                        figures=True)
         topic = values.get("topic")
         if topic is not None and topic not in topic_ids:
             listed = ", ".join(itertools.islice(topic_ids, 10)) + (", ..." if len(topic_ids) > 10 else "")
@@ -692,9 +759,9 @@ class _Checker:
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
                 self.error(node, f"mistakes of {what} is an empty list; remove it or add items")
-            items = [self.text(item, f"a mistake of {what}", prose=True) for item in node.value]
+            items = [self.text(item, f"a mistake of {what}", prose=True, figures=True) for item in node.value]
             return tuple(item for item in items if item is not None)
-        value = self.text(node, f"mistakes of {what}", prose=True)
+        value = self.text(node, f"mistakes of {what}", prose=True, figures=True)
         return (value,) if value is not None else ()
 
     def tags(self, node: yaml.Node, what: str) -> tuple[str, ...]:
@@ -763,6 +830,13 @@ class _TagPart:
     tag: str  # the first tag with this part, and its line, for messages
     line: int
     children: dict[str, _TagPart] = field(default_factory=dict)
+
+
+def _quoted_tex(tex: str, display: bool) -> str:
+    """A formula as a message quotes it: between its dollars, cut short when long."""
+    dollars = "$$" if display else "$"
+    shown = tex if len(tex) <= 40 else tex[:37] + "..."
+    return f"{dollars}{shown}{dollars}"
 
 
 def _try(suggestion: str | None) -> str:

@@ -139,16 +139,18 @@ def _no_digits(rule):
     just after the closing one. The plugin's own check reads the character before a text's first
     dollar as the text's last one (src[-1]), so "$x$ costs 4" would not be math; this one does not."""
     def no_digits(state: StateInline, silent: bool) -> bool:
-        start, count = state.pos, len(state.tokens)
+        start = state.pos
         if start > 0 and state.src[start - 1].isdigit():
             return False
-        if not rule(state, silent):
+        if not rule(state, True):  # silent: where it would end, nothing pushed
             return False
-        if state.pos < state.posMax and state.src[state.pos].isdigit():
-            del state.tokens[count:]
-            state.pos = start
+        end, state.pos = state.pos, start
+        if end < state.posMax and state.src[end].isdigit():
             return False
-        return True
+        if silent:
+            state.pos = end
+            return True
+        return rule(state, False)
     return no_digits
 
 

@@ -47,8 +47,8 @@ class PipeTable(Flowable):
         pad = look.space["code_padding"] * 0.8
         columns = max(len(row) for row in self.rows)
         rows = [row + [Paragraph("", self.rows[0][0].style)] * (columns - len(row)) for row in self.rows]
-        least = [2 * pad + max(_longest_word(row[column]) for row in rows) for column in range(columns)]
-        natural = [2 * pad + max(_one_line(row[column]) for row in rows) for column in range(columns)]
+        least = [2 * pad + 0.5 + max(_longest_word(row[column]) for row in rows) for column in range(columns)]
+        natural = [2 * pad + 0.5 + max(_one_line(row[column]) for row in rows) for column in range(columns)]
         if sum(natural) <= availWidth:
             widths = natural
         elif sum(least) >= availWidth:

@@ -82,3 +82,64 @@ def test_a_table_in_the_booklet_wraps_its_cells_and_repeats_its_header_after_a_p
     for number in range(60):
         assert f"row {number} " in text
     assert "|---|" not in text and "| row" not in text
+
+
+# -- formulas ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "math"), [
+    ("a price of $5 and $10", []),
+    ("$x$ costs 4", [markup.Math("x")]),
+    ("\\$x$ is text", []),
+    ("$x $ and $ y$", []),
+    ("2$x$ and $x$2", []),
+    ("in $a*b*c$ the asterisks are math", [markup.Math("a*b*c")]),
+    ("`$x$` is code", []),
+])
+def test_dollars_follow_the_markdown_math_rules(text, math):
+    (paragraph,) = markup.parse(text)
+    assert [span for span in paragraph.spans if isinstance(span, markup.Math)] == math
+    assert markup.plain(text).replace("\\", "") == text.replace("\\", "").replace("`", "")
+
+
+def test_a_display_formula_stands_on_its_own_line():
+    assert markup.parse("$$\nx^2\n$$") == (markup.MathBlock("x^2"),)
+    assert markup.parse("before $$y$$ after") == (
+        markup.Paragraph((markup.Span("before"),)), markup.MathBlock("y"), markup.Paragraph((markup.Span("after"),)))
+
+
+def test_formulas_reach_mathjax_on_the_card_with_their_tex_intact(runner, col, tmp_path):
+    from test_markup_safety import mathjax_math
+
+    cards = _cards(runner, col, RICH, tmp_path)
+    front, back = cards["softmax"]
+    assert mathjax_math(front) == [r"\(\sigma(z)_i\)"]
+    assert mathjax_math(back) == [r"\(\sigma(z)_i\)", r"\(\sigma(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}\)",
+                                  r"\(0 < p < 1\)", r"\[\mathrm{precision} = \frac{TP}{TP + FP}\]",
+                                  r"\(T\)", r"\(\sigma(z / T)\)", r"\[p_i\]", r"\(\frac{TP}{TP + FN}\)"]
+    assert r"\(0 &lt; p &lt; 1\)" in back  # < and & escaped as HTML, decoded before MathJax reads them
+    assert "A price of $5 and $10 is no formula." in read_card_side(back)[0]
+    assert mathjax_math(cards["list-vs-tuple"][1]) == []  # \$x\$ is a dollar sign, twice
+    assert "and so does $x$." in read_card_side(cards["list-vs-tuple"][1])[0]
+
+
+@needs_pdftotext
+def test_formulas_in_print_are_drawn_not_written(runner, tmp_path):
+    out = tmp_path / "booklet.pdf"
+    assert runner.invoke(cli, ["pdf", str(RICH), "-o", str(out)]).exit_code == 0
+    text = _pdftotext(out)
+    assert "A price of $5 and $10 is no formula." in " ".join(text.split())
+    for source in ("\\frac", "\\sigma", "\\sum", "e^{", "$$", "TP + FP"):
+        assert source not in text, source
+    page = Booklet(out).reader.pages[Booklet(out).page_of("Probabilities from scores") - 1]
+    forms = [name for name in page["/Resources"]["/XObject"] if str(name).startswith("/FormXob.deckbook-math-")]
+    assert len(forms) == 8  # each distinct formula on the page, once
+
+
+def test_each_distinct_formula_is_typeset_once_per_build(runner, tmp_path):
+    from deckbook import formulas
+
+    formulas.typeset.cache_clear()
+    result = runner.invoke(cli, ["build", str(RICH), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    info = formulas.typeset.cache_info()
+    # apkg, booklet, cards and worksheet show 8 distinct formulas: each laid out once for all four
+    assert (info.misses, info.hits > info.misses) == (8, True)
