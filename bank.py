@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import yaml
 
-from deckbook import formulas, markup
+from deckbook import figures, formulas, markup
 from deckbook.diagnostics import (BIDI, HIDDEN, JOINERS, ZERO_WIDTH, Diagnostic, InputError, did_you_mean,
                                   joins, printable)
 
@@ -64,6 +64,8 @@ _ESCAPE_DIGITS = {"x": 2, "u": 4, "U": 8}  # hex digits after a double-quoted es
 _ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
 _ALIAS = re.compile(r"\*([0-9A-Za-z_-]+)")
 _STR = "tag:yaml.org,2002:str"
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")  # a scheme: http:, data:, file:, mailto: (C: is a drive)
+_DRIVE = re.compile(r"[A-Za-z]:")
 _KINDS = {
     _STR: "text",
     "tag:yaml.org,2002:null": "empty",
@@ -139,7 +141,11 @@ class Figure:
 
     def read(self) -> bytes:
         """The picture's bytes, as they were checked; FigureChangedError if the file changed since."""
-        data = self.path.read_bytes()
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise FigureChangedError(f"{self.path} cannot be read any more ({exc.strerror or exc}); "
+                                     "build again") from exc
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise FigureChangedError(f"{self.path} changed while deckbook was building; build again")
         return data
@@ -270,6 +276,9 @@ def load_bank(path: Path | None, data: bytes | None = None, *, name: str | None 
         with open(path, "rb") as stream:
             data = read_limited(stream)
     checker = _Checker(shown)
+    if path is not None:
+        checker.folder = path.parent
+        checker.folder_real = path.parent.resolve()
     enabled = gc.isenabled()
     # Nodes and the model hold no cycles, yet every collection during the load walks all of
     # them (and every module imported): a large bank would load in more than linear time.
@@ -339,6 +348,11 @@ class _Checker:
         #: The tags so far as a tree of their '::' parts, each keyed as Anki compares it: the part as
         #: first written, where (the tag and its line), and the parts under it.
         self.tag_tree: dict[str, _TagPart] = {}
+        #: The bank's folder, which figures may not leave (None: standard input), as given and resolved
+        self.folder: Path | None = None
+        self.folder_real: Path | None = None
+        self.figures: dict[str, Figure] = {}  # by the path as typed
+        self.figure_files: dict[Path, Figure | str] = {}  # by the file: its figure, or what is wrong
 
     # -- reporting -------------------------------------------------------------------------
     def error(self, node: yaml.Node | None, message: str, *, at: tuple[int, int] | None = None) -> None:
@@ -543,9 +557,83 @@ class _Checker:
         return good
 
     def figure(self, src: str, what: str, node: yaml.Node, place: tuple[int, int]) -> bool:
-        """Figures are checked in the next step; until then one is refused."""
-        self.error(node, f"{what}: figures are not in the markup yet ('{src}')", at=place)
+        """Whether the figure *src* is a picture file in the bank's folder or under it: no URL, no
+        absolute path, nothing that leaves the folder (.., a symbolic link out), a PNG, JPEG or SVG
+        file that reads as one (see deckbook.figures); record it, or report why not."""
+        subject = f"{what}: the figure '{src}'"
+        problem = self.figure_problem(src)
+        if problem is None:
+            return True
+        self.error(node, f"{subject} {problem}", at=place)
         return False
+
+    def figure_problem(self, src: str) -> str | None:
+        if src in self.figures:
+            return None
+        if not src.strip():
+            return "has no path; write ![what it shows](figures/name.png)"
+        if _URL.match(src) or src.startswith("//"):
+            return ("is a URL; deckbook never fetches from the network: save the picture in the bank's "
+                    "folder and give its path, relative to the bank")
+        if src.startswith(("/", "\\")) or _DRIVE.match(src):
+            return "is an absolute path; give the path relative to the bank's folder"
+        if self.folder is None:
+            return ("cannot be found: a bank from standard input has no folder for its figures; give "
+                    "the bank as a file")
+        parts = re.split(r"[/\\]", src)
+        depth = 0
+        for part in parts:
+            depth += -1 if part == ".." else 0 if part in ("", ".") else 1
+            if depth < 0:
+                return "leaves the bank's folder; keep figures in the bank's folder or under it"
+        candidate = self.folder.joinpath(*parts)
+        suffix = candidate.suffix.lower()
+        if suffix not in figures.KINDS:
+            shown = f"a '{suffix}' file" if suffix else "a file without a suffix"
+            return f"is {shown}; a figure is a PNG (.png), JPEG (.jpg, .jpeg) or SVG (.svg) picture"
+        try:
+            real = candidate.resolve(strict=True)
+        except FileNotFoundError:
+            return f"does not exist{self.figure_suggestion(candidate)}"
+        except (OSError, RuntimeError) as exc:  # a loop of links, a name too long
+            return f"cannot be read ({exc.strerror or exc})" if isinstance(exc, OSError) else \
+                "is a loop of symbolic links"
+        if not real.is_relative_to(self.folder_real):
+            return ("is a symbolic link to a file outside the bank's folder; keep figures in the bank's "
+                    "folder or under it")
+        if not real.is_file():
+            return "is not a file"
+        known = self.figure_files.get(real)
+        if known is None:
+            try:
+                with open(real, "rb") as stream:
+                    data = stream.read(figures.MAX_FIGURE_BYTES + 1)
+                picture = figures.inspect(data, suffix)
+            except figures.FigureError as exc:
+                known = str(exc)
+            except OSError as exc:
+                known = f"cannot be read ({exc.strerror or exc})"
+            else:
+                known = Figure(real, hashlib.sha256(data).hexdigest(), picture.kind, picture.width,
+                               picture.height)
+            self.figure_files[real] = known
+        if isinstance(known, str):
+            return known
+        self.figures[src] = known
+        return None
+
+    def figure_suggestion(self, missing: Path) -> str:
+        """'; did you mean 'figures/cache.png'?' from the pictures in the folder the path names."""
+        try:
+            names = sorted(entry.name for _, entry in zip(range(1000), missing.parent.iterdir())
+                           if entry.suffix.lower() in figures.KINDS)
+        except OSError:
+            return ""
+        found = did_you_mean(missing.name, names)
+        if not found:
+            return ""
+        relative = missing.parent.relative_to(self.folder) if missing.parent != self.folder else None
+        return found.replace("'", f"'{relative.as_posix()}/", 1) if relative else found
 
     def hidden_error(self, node: yaml.Node, name: str, what: str) -> bool:
         """Whether the name *name* has no invisible character; report the first if it has."""
@@ -623,6 +711,7 @@ class _Checker:
             questions=tuple(questions),
             source=self.path,
             warnings=tuple(sorted(self.warnings)),
+            figures=dict(self.figures),
             positions={key: (value.start_mark.line + 1, value.start_mark.column + 1)
                        for key, (_, value) in top.items()},
         )
@@ -883,6 +972,15 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> tuple[tuple[int, in
         return broken
     line = lines[mark.line] if mark.line < len(lines) else ""
     before = line[: mark.column]
+    if exc.context == "while scanning a tag" and exc.context_mark is not None:
+        start = exc.context_mark
+        opened = lines[start.line][start.column : start.column + 2] if start.line < len(lines) else ""
+        if opened == "![":
+            before = lines[start.line][: start.column]
+            return ((start.line + 1, start.column + 1),
+                    "a text cannot start with a figure (![...) unless it is quoted: YAML reads '!' as a tag; "
+                    f"put the whole text in quotes, or write it as a block: {_block_for(before)} and the text "
+                    "on the lines below, indented")
     if "cannot start any token" in (exc.problem or ""):
         name = _UNSTARTABLE.get(found, f"'{found}'")
         return where, (f"a text cannot start with {name} unless it is quoted; put the whole text in "

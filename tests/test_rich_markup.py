@@ -7,11 +7,17 @@ tests/banks/valid/figures/.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import shutil
 import subprocess
+import zipfile
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from anki_support import import_package, read_card_side
 from conftest import BANKS
@@ -143,3 +149,129 @@ def test_each_distinct_formula_is_typeset_once_per_build(runner, tmp_path):
     info = formulas.typeset.cache_info()
     # apkg, booklet, cards and worksheet show 8 distinct formulas: each laid out once for all four
     assert (info.misses, info.hits > info.misses) == (8, True)
+
+
+# -- figures -----------------------------------------------------------------------------------
+def _media_names(bank_file, tmp_path, runner) -> dict[str, str]:
+    out = tmp_path / "deck.apkg"
+    assert runner.invoke(cli, ["anki", str(bank_file), "-o", str(out)]).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        return json.loads(archive.read("media"))
+
+
+def test_figures_reach_the_collections_media_folder_each_picture_once(runner, col, tmp_path):
+    cards = _cards(runner, col, RICH, tmp_path)
+    png = hashlib.sha256((RICH.parent / "figures" / "cache-aside.png").read_bytes()).hexdigest() + ".png"
+    svg = hashlib.sha256((RICH.parent / "figures" / "attention.svg").read_bytes()).hexdigest() + ".svg"
+    jpg = hashlib.sha256((RICH.parent / "figures" / "gradient.jpg").read_bytes()).hexdigest() + ".jpg"
+    assert sorted(os.listdir(col.media.dir())) == sorted([png, svg, jpg])  # the PNG of two notes, once
+    sources = []
+    for front, back in cards.values():
+        sources += re.findall(r'<img src="([^"]+)"', front + back)
+    assert sorted(sources) == sorted([png, png, svg, jpg])
+    for source in sources:  # every picture on a card resolves in the media folder
+        assert (Path(col.media.dir()) / source).is_file()
+    back = cards["cache-aside"][1]
+    assert (f'<img src="{png}" alt="Cache-aside: the app reads the cache, then the database on a miss" '
+            'width="640" height="240">') in back
+    assert "figures/" not in back and "cache-aside.png" not in back
+
+
+def test_a_moved_or_renamed_picture_keeps_its_media_name_and_a_changed_one_gets_a_new_one(runner, tmp_path):
+    folder = tmp_path / "bank"
+    shutil.copytree(RICH.parent / "figures", folder / "figures")
+    bank_file = folder / "bank.yaml"
+    bank_file.write_text(RICH.read_text(encoding="utf-8"), encoding="utf-8")
+    first = _media_names(bank_file, tmp_path, runner)
+    (folder / "pictures").mkdir()
+    shutil.move(folder / "figures" / "cache-aside.png", folder / "pictures" / "renamed.png")
+    bank_file.write_text(RICH.read_text(encoding="utf-8").replace("figures/cache-aside.png", "pictures/renamed.png"),
+                         encoding="utf-8")
+    assert _media_names(bank_file, tmp_path, runner) == first
+    with Image.open(folder / "pictures" / "renamed.png") as image:
+        image.rotate(180).save(folder / "pictures" / "renamed.png")
+    changed = _media_names(bank_file, tmp_path, runner)
+    assert len(changed) == len(first) and set(changed.values()) - set(first.values())
+    ledger = (folder / "bank.dates.toml").read_text()
+    assert "cache-aside = " in ledger  # the notes that show it were re-dated: their HTML changed
+
+
+def test_a_deck_with_figures_is_the_same_bytes_every_build(runner, tmp_path):
+    one, two = tmp_path / "one.apkg", tmp_path / "two.apkg"
+    for out in (one, two):
+        assert runner.invoke(cli, ["anki", str(RICH), "-o", str(out)]).exit_code == 0
+    assert one.read_bytes() == two.read_bytes()
+
+
+@needs_pdftotext
+def test_the_booklet_draws_the_figures_and_names_no_file(runner, tmp_path):
+    out = tmp_path / "booklet.pdf"
+    assert runner.invoke(cli, ["pdf", str(RICH), "-o", str(out)]).exit_code == 0
+    booklet = Booklet(out)
+    page = booklet.reader.pages[booklet.page_of("fills it from the database") - 1]
+    images = [obj for obj in page["/Resources"]["/XObject"].values() if obj.get_object()["/Subtype"] == "/Image"]
+    assert len(images) == 2  # the PNG (twice on the page: one image) and the JPEG
+    sizes = sorted((image.get_object()["/Width"], image.get_object()["/Height"]) for image in images)
+    assert sizes == [(240, 160), (640, 240)]  # embedded at their own pixels
+    text = _pdftotext(out)
+    assert "![" not in text and ".png" not in text and ".svg" not in text and "figures/" not in text
+    content = b"".join(page.get_contents().get_data() for page in booklet.reader.pages)
+    alt = "Cache-aside: the app reads the cache, then the database on a miss"
+    assert ("<FEFF" + alt.encode("utf-16-be").hex().upper() + ">").encode() in content  # its /Alt, /ActualText
+
+
+def test_a_raster_figure_is_never_set_larger_than_it_stays_sharp(tmp_path):
+    from deckbook.bank import Figure
+    from deckbook.pdfkit.drawings import SHARP_DPI, FigureBlock
+
+    small = FigureBlock(Figure(tmp_path / "x.png", "0" * 64, "png", 300, 100), "", 1000, 0)
+    assert small.wrap(450, 1000) == (450, 300 * 0 + 100 * 72 / SHARP_DPI)
+    wide = FigureBlock(Figure(tmp_path / "x.png", "0" * 64, "png", 3000, 1000), "", 1000, 0)
+    assert wide.wrap(450, 1000)[1] == pytest.approx(450 / 3)  # scaled to the text width
+
+
+def test_cards_and_worksheet_show_the_figures_too(runner, tmp_path):
+    for layout in ("cards", "worksheet"):
+        out = tmp_path / f"{layout}.pdf"
+        result = runner.invoke(cli, ["pdf", str(RICH), "-o", str(out), "--layout", layout])
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+        reader = Booklet(out).reader
+        drawn = {obj.get_object()["/Width"] for page in reader.pages
+                 for obj in page.get("/Resources", {}).get("/XObject", {}).values()
+                 if obj.get_object().get("/Subtype") == "/Image"}
+        assert 640 in drawn, layout  # the cache-aside PNG: in the answer on a card, in the key
+
+
+def test_a_figure_that_links_out_of_the_banks_folder_is_refused(runner, tmp_path):
+    folder = tmp_path / "bank"
+    (folder / "figures").mkdir(parents=True)
+    outside = tmp_path / "secret.png"
+    shutil.copy(RICH.parent / "figures" / "cache-aside.png", outside)
+    (folder / "figures" / "link.png").symlink_to(outside)
+    (folder / "figures" / "inside.png").symlink_to(folder / "figures" / "link.png")
+    big = folder / "figures" / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (8 * 1024 * 1024))
+    bank_file = folder / "bank.yaml"
+    bank_file.write_text("title: T\ntopics:\n  a: A\nquestions:\n  - id: q\n    topic: a\n    question: Q?\n"
+                         "    answer: '![a link](figures/link.png) ![to a link](figures/inside.png) ![big](figures/big.png)'\n")
+    result = runner.invoke(cli, ["build", str(bank_file), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    message = "error: 'answer' of question 'q': the figure"
+    assert result.stderr.splitlines() == [
+        f"{bank_file}:8:14: {message} 'figures/link.png' is a symbolic link to a file outside the bank's "
+        "folder; keep figures in the bank's folder or under it",
+        f"{bank_file}:8:42: {message} 'figures/inside.png' is a symbolic link to a file outside the bank's "
+        "folder; keep figures in the bank's folder or under it",
+        f"{bank_file}:8:75: {message} 'figures/big.png' is 8.0 MiB; a figure may be at most 8 MiB: save it "
+        "smaller",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bank_from_standard_input_has_no_folder_for_figures(runner):
+    text = "title: T\ntopics:\n  a: A\nquestions:\n  - id: q\n    topic: a\n    question: Q?\n    answer: 'A ![x](x.png)'\n"
+    result = runner.invoke(cli, ["validate", "-"], input=text)
+    assert result.exit_code == 1
+    assert result.stderr == ("<stdin>:8:16: error: 'answer' of question 'q': the figure 'x.png' cannot be found: a "
+                             "bank from standard input has no folder for its figures; give the bank as a file\n")
