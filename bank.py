@@ -1192,6 +1192,14 @@ def iter_texts(bank: Bank) -> Iterator[tuple[Question, str, str]]:
             yield question, "mistakes", item
 
 
+#: What every question text may hold, for the schema's descriptions (docs/questions-format.md).
+_MARKUP = (" Markdown subset: paragraphs, `code`, **bold**, *italic*, - and 1. lists, fenced code, GitHub"
+           " pipe tables, TeX formulas ($...$ inline, $$...$$ display; \\$ is a dollar sign, and a price"
+           " like $5 stays text) and figures ![alt text](path/to/picture.png): PNG, JPEG or SVG, the path"
+           f" relative to the bank file, at most {figures.MAX_FIGURE_BYTES // 2**20} MiB and"
+           f" {figures.MAX_FIGURE_PIXELS:,} pixels.")
+
+
 def json_schema() -> dict:
     """A JSON Schema (draft 2020-12) of the format, for editors; built from the rules above."""
     text = {"type": "string", "maxLength": MAX_TEXT_CHARS, "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}]*$"}
@@ -1235,15 +1243,15 @@ def json_schema() -> dict:
                     "properties": {
                         "id": {**ident, "description": "Unique and stable for ever: the note's identity in Anki."},
                         "topic": {**ident, "description": "One of the ids under topics."},
-                        "question": {**text, "description": "The card front."},
-                        "answer": {**text, "description": "The short answer: the back's first line."},
-                        "explanation": {**text, "description": "The detailed explanation."},
-                        "example": {**text, "description": "A real-world example."},
+                        "question": {**text, "description": "The card front." + _MARKUP},
+                        "answer": {**text, "description": "The short answer: the back's first line." + _MARKUP},
+                        "explanation": {**text, "description": "The detailed explanation." + _MARKUP},
+                        "example": {**text, "description": "A real-world example." + _MARKUP},
                         "mistakes": {
-                            "description": "Common mistakes: one text or a list of texts.",
+                            "description": "Common mistakes: one text or a list of texts." + _MARKUP,
                             "oneOf": [text, {"type": "array", "minItems": 1, "items": text}],
                         },
-                        "story": {**text, "description": "A production story."},
+                        "story": {**text, "description": "A production story." + _MARKUP},
                         "tags": {"type": "array", "items": tag},
                         "difficulty": {"enum": list(DIFFICULTIES)},
                     },
