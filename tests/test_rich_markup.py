@@ -275,3 +275,19 @@ def test_a_bank_from_standard_input_has_no_folder_for_figures(runner):
     assert result.exit_code == 1
     assert result.stderr == ("<stdin>:8:16: error: 'answer' of question 'q': the figure 'x.png' cannot be found: a "
                              "bank from standard input has no folder for its figures; give the bank as a file\n")
+
+
+def test_real_mathjax_finds_exactly_the_formulas_on_the_cards(runner, col, tmp_path):
+    """With mathjax-full 3 where node finds it (NODE_PATH), configured as Anki's reviewer."""
+    from test_markup_safety import _FIND_MATH, mathjax_math
+
+    node = shutil.which("node")
+    found = node and subprocess.run([node, "-e", "require.resolve('mathjax-full/js/mathjax.js')"],
+                                    capture_output=True, check=False).returncode == 0
+    if not found:
+        pytest.skip("needs node and the npm package mathjax-full 3 on NODE_PATH")
+    pages = [side for sides in _cards(runner, col, RICH, tmp_path).values() for side in sides]
+    done = subprocess.run([node, "-e", _FIND_MATH], input=json.dumps(pages), text=True, capture_output=True,
+                          check=True, timeout=120)
+    assert json.loads(done.stdout) == [mathjax_math(page) for page in pages]
+    assert sum(len(math) for math in json.loads(done.stdout)) == 9  # the question's twice: front and back
