@@ -146,6 +146,7 @@ class _CardMaker:
         self.band = self.corner * 2.2  # the corner labels above the text, the note below it
         self.box = self._box_for(grid)
         text.figure_height = self.box[1] * 0.9  # a figure fits on one card, with a line or two
+        text.figure_width = self.box[0] * 0.95  # and a formula on one line of it
         self.warnings: list[Diagnostic] = []  # answers spread over too many cards
         self._topics: dict[str, Runs] = {}
         self._muted: dict[Look, ParagraphStyle] = {}

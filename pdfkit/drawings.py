@@ -39,11 +39,14 @@ def formula_key(tex: str, display: bool) -> str:
     return key
 
 
-def inline_formula_xml(tex: str, size: float, display: bool = False) -> str:
-    """Paragraph XML for a formula inside a line of text set at *size*: an <img> of its width and
-    height whose bottom is its depth under the baseline, named for the canvas by an <onDraw>."""
+def inline_formula_xml(tex: str, size: float, display: bool = False, max_width: float | None = None) -> str:
+    """Paragraph XML for a formula inside a line of text set at *size* (smaller if it is wider than
+    *max_width*): an <img> of its width and height whose bottom is its depth under the baseline,
+    named for the canvas by an <onDraw>."""
     formula = formulas.typeset(tex, display)
     key = formula_key(tex, display)
+    if max_width is not None and formula.width * size > max_width:
+        size = max_width / formula.width
     width, height = formula.width * size, (formula.ascent + formula.descent) * size
     return (f'<onDraw name="{FORMULA_CALLBACK}" label="{key}"/><img src="{FORMULA_PLACEHOLDER}" '
             f'width="{width:.3f}" height="{height:.3f}" valign="{-formula.descent * size:.3f}"/>')

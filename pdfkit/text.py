@@ -77,8 +77,9 @@ class Text:
         self._system: dict[int, FontSource] | None = None
         self._by_source: dict[FontSource, set[int]] | None = None
         self._used: dict[Family, None] = {look.body: None}
-        #: The tallest a figure may be set; None: most of the look's text block
+        #: The tallest a figure may be set, the widest a formula; None: most of the look's text block
         self.figure_height: float | None = None
+        self.figure_width: float | None = None
 
     @contextlib.contextmanager
     def at(self, place: Place) -> Iterator[None]:
@@ -247,7 +248,8 @@ class Text:
         out: list[str] = []
         for span in spans:
             if isinstance(span, markup.Math):
-                out.append(drawings.inline_formula_xml(span.tex, size or look.size["body"], span.display))
+                out.append(drawings.inline_formula_xml(span.tex, size or look.size["body"], span.display,
+                                                       self.figure_width or look.width * 0.9))
                 continue
             weight = {"bold": bold or span.strong, "italic": italic or span.emphasis}
             if span.code:
