@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import itertools
 import re
@@ -14,7 +15,7 @@ from typing import BinaryIO
 
 import yaml
 
-from deckbook import markup
+from deckbook import figures, formulas, markup
 from deckbook.diagnostics import (BIDI, HIDDEN, JOINERS, ZERO_WIDTH, Diagnostic, InputError, did_you_mean,
                                   joins, printable)
 
@@ -63,6 +64,8 @@ _ESCAPE_DIGITS = {"x": 2, "u": 4, "U": 8}  # hex digits after a double-quoted es
 _ANCHOR = re.compile(r"&([0-9A-Za-z_-]+)")
 _ALIAS = re.compile(r"\*([0-9A-Za-z_-]+)")
 _STR = "tag:yaml.org,2002:str"
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")  # a scheme: http:, data:, file:, mailto: (C: is a drive)
+_DRIVE = re.compile(r"[A-Za-z]:")
 _KINDS = {
     _STR: "text",
     "tag:yaml.org,2002:null": "empty",
@@ -115,6 +118,39 @@ class Question:
     modified: int = 0
 
 
+class FigureChangedError(Exception):
+    """A figure's file changed after the bank was checked: the build stops rather than show it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A picture the bank shows, checked when the bank was read: the file, the SHA-256 of its bytes,
+    its *kind* ("png", "jpeg" or "svg") and its size: pixels for a raster picture, points for an
+    SVG. Exporters read it through read(), never by its path."""
+
+    path: Path
+    sha256: str
+    kind: str
+    width: float
+    height: float
+
+    @property
+    def suffix(self) -> str:
+        """The file name ending its kind takes: ".png", ".jpg", ".svg"."""
+        return {"png": ".png", "jpeg": ".jpg", "svg": ".svg"}[self.kind]
+
+    def read(self) -> bytes:
+        """The picture's bytes, as they were checked; FigureChangedError if the file changed since."""
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise FigureChangedError(f"{self.path} cannot be read any more ({exc.strerror or exc}); "
+                                     "build again") from exc
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise FigureChangedError(f"{self.path} changed while deckbook was building; build again")
+        return data
+
+
 @dataclass(frozen=True, slots=True)
 class Bank:
     """A valid bank: exporters get this and nothing else."""
@@ -133,6 +169,8 @@ class Bank:
     warnings: tuple[Diagnostic, ...] = field(default=(), compare=False)
     #: (line, column) of the top-level keys (title, subtitle, ...), for messages about their texts
     positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    #: Every figure the texts show, by its path as typed (markup.Image.src)
+    figures: Mapping[str, Figure] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -238,6 +276,9 @@ def load_bank(path: Path | None, data: bytes | None = None, *, name: str | None 
         with open(path, "rb") as stream:
             data = read_limited(stream)
     checker = _Checker(shown)
+    if path is not None:
+        checker.folder = path.parent
+        checker.folder_real = path.parent.resolve()
     enabled = gc.isenabled()
     # Nodes and the model hold no cycles, yet every collection during the load walks all of
     # them (and every module imported): a large bank would load in more than linear time.
@@ -307,6 +348,11 @@ class _Checker:
         #: The tags so far as a tree of their '::' parts, each keyed as Anki compares it: the part as
         #: first written, where (the tag and its line), and the parts under it.
         self.tag_tree: dict[str, _TagPart] = {}
+        #: The bank's folder, which figures may not leave (None: standard input), as given and resolved
+        self.folder: Path | None = None
+        self.folder_real: Path | None = None
+        self.figures: dict[str, Figure] = {}  # by the path as typed
+        self.figure_files: dict[Path, Figure | str] = {}  # by the file: its figure, or what is wrong
 
     # -- reporting -------------------------------------------------------------------------
     def error(self, node: yaml.Node | None, message: str, *, at: tuple[int, int] | None = None) -> None:
@@ -436,11 +482,13 @@ class _Checker:
                 self.error(key, f"unknown key '{name}' in {what}{hint}")
         return entries
 
-    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, prose: bool = False
-             ) -> str | None:
+    def text(self, node: yaml.Node, what: str, limit: int = MAX_TEXT_CHARS, *, prose: bool = False,
+             rendered: bool = False, figures: bool = False) -> str | None:
         """A non-empty string scalar of at most *limit* characters, or None after reporting why not.
         *prose* is a text to read, not a name: a warning for its invisible characters (a name's are
-        errors instead), and one at each place its markup prints otherwise than typed."""
+        errors instead), and one at each place its markup prints otherwise than typed. A *rendered*
+        text goes through the markup: each formula must typeset, and each figure (only where
+        *figures* may be) must be a picture in the bank's folder."""
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
             if node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"{what} is empty; write its text")
@@ -480,7 +528,112 @@ class _Checker:
             places = _positions(self.source, node, [surprise.offset for surprise in surprises])
             for surprise, place in zip(surprises, places):
                 self.warn(node, f"{what}: {surprise.message}", at=place)
+        if (rendered or prose) and ("$" in value or "![" in value) and not self.embeds(node, value, what, figures):
+            return None
         return value
+
+    def embeds(self, node: yaml.ScalarNode, value: str, what: str, figures: bool) -> bool:
+        """Whether every formula in *value* typesets and every figure is one deckbook can show (see
+        figure()); report each that is not, at its place."""
+        found = markup.embeds(value)
+        places = _positions(self.source, node, [embed.offset for embed in found])
+        good = True
+        for embed, place in zip(found, places):
+            if embed.kind == "formula":
+                problem = formulas.check(embed.value)
+                if problem is not None:
+                    self.error(node, f"{what}: the formula {_quoted_tex(embed.value, embed.display)} {problem}",
+                               at=place)
+                    good = False
+            elif not figures:
+                self.error(node, f"{what} has a figure; figures go in a question's texts", at=place)
+                good = False
+            elif embed.in_table:
+                self.error(node, f"{what}: the figure '{embed.value}' is inside a table cell; a figure stands "
+                           "on its own: put it above or below the table", at=place)
+                good = False
+            elif not self.figure(embed.value, what, node, place):
+                good = False
+        return good
+
+    def figure(self, src: str, what: str, node: yaml.Node, place: tuple[int, int]) -> bool:
+        """Whether the figure *src* is a picture file in the bank's folder or under it: no URL, no
+        absolute path, nothing that leaves the folder (.., a symbolic link out), a PNG, JPEG or SVG
+        file that reads as one (see deckbook.figures); record it, or report why not."""
+        subject = f"{what}: the figure '{src}'"
+        problem = self.figure_problem(src)
+        if problem is None:
+            return True
+        self.error(node, f"{subject} {problem}", at=place)
+        return False
+
+    def figure_problem(self, src: str) -> str | None:
+        if src in self.figures:
+            return None
+        if not src.strip():
+            return "has no path; write ![what it shows](figures/name.png)"
+        if _URL.match(src) or src.startswith("//"):
+            return ("is a URL; deckbook never fetches from the network: save the picture in the bank's "
+                    "folder and give its path, relative to the bank")
+        if src.startswith(("/", "\\")) or _DRIVE.match(src):
+            return "is an absolute path; give the path relative to the bank's folder"
+        if self.folder is None:
+            return ("cannot be found: a bank from standard input has no folder for its figures; give "
+                    "the bank as a file")
+        parts = re.split(r"[/\\]", src)
+        depth = 0
+        for part in parts:
+            depth += -1 if part == ".." else 0 if part in ("", ".") else 1
+            if depth < 0:
+                return "leaves the bank's folder; keep figures in the bank's folder or under it"
+        candidate = self.folder.joinpath(*parts)
+        suffix = candidate.suffix.lower()
+        if suffix not in figures.KINDS:
+            shown = f"a '{suffix}' file" if suffix else "a file without a suffix"
+            return f"is {shown}; a figure is a PNG (.png), JPEG (.jpg, .jpeg) or SVG (.svg) picture"
+        try:
+            real = candidate.resolve(strict=True)
+        except FileNotFoundError:
+            return f"does not exist{self.figure_suggestion(candidate)}"
+        except (OSError, RuntimeError) as exc:  # a loop of links, a name too long
+            return f"cannot be read ({exc.strerror or exc})" if isinstance(exc, OSError) else \
+                "is a loop of symbolic links"
+        if not real.is_relative_to(self.folder_real):
+            return ("is a symbolic link to a file outside the bank's folder; keep figures in the bank's "
+                    "folder or under it")
+        if not real.is_file():
+            return "is not a file"
+        known = self.figure_files.get(real)
+        if known is None:
+            try:
+                with open(real, "rb") as stream:
+                    data = stream.read(figures.MAX_FIGURE_BYTES + 1)
+                picture = figures.inspect(data, suffix)
+            except figures.FigureError as exc:
+                known = str(exc)
+            except OSError as exc:
+                known = f"cannot be read ({exc.strerror or exc})"
+            else:
+                known = Figure(real, hashlib.sha256(data).hexdigest(), picture.kind, picture.width,
+                               picture.height)
+            self.figure_files[real] = known
+        if isinstance(known, str):
+            return known
+        self.figures[src] = known
+        return None
+
+    def figure_suggestion(self, missing: Path) -> str:
+        """'; did you mean 'figures/cache.png'?' from the pictures in the folder the path names."""
+        try:
+            names = sorted(entry.name for _, entry in zip(range(1000), missing.parent.iterdir())
+                           if entry.suffix.lower() in figures.KINDS)
+        except OSError:
+            return ""
+        found = did_you_mean(missing.name, names)
+        if not found:
+            return ""
+        relative = missing.parent.relative_to(self.folder) if missing.parent != self.folder else None
+        return found.replace("'", f"'{relative.as_posix()}/", 1) if relative else found
 
     def hidden_error(self, node: yaml.Node, name: str, what: str) -> bool:
         """Whether the name *name* has no invisible character; report the first if it has."""
@@ -531,7 +684,8 @@ class _Checker:
             if node.tag != "tag:yaml.org,2002:int" or node.value.strip() != str(FORMAT_VERSION):
                 self.error(node, f"format must be {FORMAT_VERSION}, the only format this deckbook reads; "
                            f"found '{node.value if isinstance(node, yaml.ScalarNode) else _kind(node)}'")
-        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, prose=key == "subtitle")
+        texts = {key: self.text(top[key][1], key, MAX_NAME_CHARS, prose=key == "subtitle",
+                                rendered=key == "title")
                  for key in ("title", "subtitle", "deck", "namespace") if key in top}
         for key, value in texts.items():
             if value is not None and key != "subtitle" and not self.hidden_error(top[key][1], value, key):
@@ -557,6 +711,7 @@ class _Checker:
             questions=tuple(questions),
             source=self.path,
             warnings=tuple(sorted(self.warnings)),
+            figures=dict(self.figures),
             positions={key: (value.start_mark.line + 1, value.start_mark.column + 1)
                        for key, (_, value) in top.items()},
         )
@@ -573,7 +728,7 @@ class _Checker:
                 self.error(key, f"topic id '{topic_id}' may only have lowercase letters, digits and "
                            f"hyphens (1 to 64){_try(free_ids(topic_id))}")
             what = f"the name of topic '{topic_id}'"
-            name = self.text(value, what, MAX_NAME_CHARS)
+            name = self.text(value, what, MAX_NAME_CHARS, rendered=True)
             if name is None:  # reported; still declared, so its questions raise no second error
                 topics.append(Topic(topic_id, ""))
                 continue
@@ -662,7 +817,8 @@ class _Checker:
         values: dict[str, str | None] = {}
         for key in ("topic", "question", "answer", *OPTIONAL_TEXTS):
             if key in entries:
-                values[key] = self.text(entries[key][1], f"'{key}' of {what}", prose=key != "topic")
+                values[key] = self.text(entries[key][1], f"'{key}' of {what}", prose=key != "topic",
+                                        figures=True)
         topic = values.get("topic")
         if topic is not None and topic not in topic_ids:
             listed = ", ".join(itertools.islice(topic_ids, 10)) + (", ..." if len(topic_ids) > 10 else "")
@@ -692,9 +848,9 @@ class _Checker:
         if isinstance(node, yaml.SequenceNode):
             if not node.value:
                 self.error(node, f"mistakes of {what} is an empty list; remove it or add items")
-            items = [self.text(item, f"a mistake of {what}", prose=True) for item in node.value]
+            items = [self.text(item, f"a mistake of {what}", prose=True, figures=True) for item in node.value]
             return tuple(item for item in items if item is not None)
-        value = self.text(node, f"mistakes of {what}", prose=True)
+        value = self.text(node, f"mistakes of {what}", prose=True, figures=True)
         return (value,) if value is not None else ()
 
     def tags(self, node: yaml.Node, what: str) -> tuple[str, ...]:
@@ -765,6 +921,13 @@ class _TagPart:
     children: dict[str, _TagPart] = field(default_factory=dict)
 
 
+def _quoted_tex(tex: str, display: bool) -> str:
+    """A formula as a message quotes it: between its dollars, cut short when long."""
+    dollars = "$$" if display else "$"
+    shown = tex if len(tex) <= 40 else tex[:37] + "..."
+    return f"{dollars}{shown}{dollars}"
+
+
 def _try(suggestion: str | None) -> str:
     return f"; try '{suggestion}'" if suggestion else ""
 
@@ -809,6 +972,15 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError) -> tuple[tuple[int, in
         return broken
     line = lines[mark.line] if mark.line < len(lines) else ""
     before = line[: mark.column]
+    if exc.context == "while scanning a tag" and exc.context_mark is not None:
+        start = exc.context_mark
+        opened = lines[start.line][start.column : start.column + 2] if start.line < len(lines) else ""
+        if opened == "![":
+            before = lines[start.line][: start.column]
+            return ((start.line + 1, start.column + 1),
+                    "a text cannot start with a figure (![...) unless it is quoted: YAML reads '!' as a tag; "
+                    f"put the whole text in quotes, or write it as a block: {_block_for(before)} and the text "
+                    "on the lines below, indented")
     if "cannot start any token" in (exc.problem or ""):
         name = _UNSTARTABLE.get(found, f"'{found}'")
         return where, (f"a text cannot start with {name} unless it is quoted; put the whole text in "
@@ -1020,6 +1192,14 @@ def iter_texts(bank: Bank) -> Iterator[tuple[Question, str, str]]:
             yield question, "mistakes", item
 
 
+#: What every question text may hold, for the schema's descriptions (docs/questions-format.md).
+_MARKUP = (" Markdown subset: paragraphs, `code`, **bold**, *italic*, - and 1. lists, fenced code, GitHub"
+           " pipe tables, TeX formulas ($...$ inline, $$...$$ display; \\$ is a dollar sign, and a price"
+           " like $5 stays text) and figures ![alt text](path/to/picture.png): PNG, JPEG or SVG, the path"
+           f" relative to the bank file, at most {figures.MAX_FIGURE_BYTES // 2**20} MiB and"
+           f" {figures.MAX_FIGURE_PIXELS:,} pixels.")
+
+
 def json_schema() -> dict:
     """A JSON Schema (draft 2020-12) of the format, for editors; built from the rules above."""
     text = {"type": "string", "maxLength": MAX_TEXT_CHARS, "pattern": rf"^(?=[\s\S]*\S)[^{_CONTROLS}]*$"}
@@ -1063,15 +1243,15 @@ def json_schema() -> dict:
                     "properties": {
                         "id": {**ident, "description": "Unique and stable for ever: the note's identity in Anki."},
                         "topic": {**ident, "description": "One of the ids under topics."},
-                        "question": {**text, "description": "The card front."},
-                        "answer": {**text, "description": "The short answer: the back's first line."},
-                        "explanation": {**text, "description": "The detailed explanation."},
-                        "example": {**text, "description": "A real-world example."},
+                        "question": {**text, "description": "The card front." + _MARKUP},
+                        "answer": {**text, "description": "The short answer: the back's first line." + _MARKUP},
+                        "explanation": {**text, "description": "The detailed explanation." + _MARKUP},
+                        "example": {**text, "description": "A real-world example." + _MARKUP},
                         "mistakes": {
-                            "description": "Common mistakes: one text or a list of texts.",
+                            "description": "Common mistakes: one text or a list of texts." + _MARKUP,
                             "oneOf": [text, {"type": "array", "minItems": 1, "items": text}],
                         },
-                        "story": {**text, "description": "A production story."},
+                        "story": {**text, "description": "A production story." + _MARKUP},
                         "tags": {"type": "array", "items": tag},
                         "difficulty": {"enum": list(DIFFICULTIES)},
                     },

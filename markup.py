@@ -2,10 +2,12 @@
 
 Paragraphs, `inline code`, **bold**, *italic* (asterisks only: an underscore is always the character,
 so __init__ and snake_case_name print as typed), bullet and numbered lists (MAX_LIST_DEPTH deep at
-most; a marker with nothing after it is text) and fenced code blocks; everything else, raw HTML
-included, is literal text. The parse is markdown-it-py (CommonMark) with only those rules
-enabled, so emphasis and code spans follow the spec people already know; both exporters render
-the same blocks. Most bank texts are one-line paragraphs with code spans, perhaps a fenced
+most; a marker with nothing after it is text), fenced code blocks, GitHub pipe tables, TeX formulas
+($...$ inline, $$...$$ display) and figures (![alt](path)); everything else, raw HTML included, is
+literal text. The parse is markdown-it-py (CommonMark) with only those rules enabled, and
+mdit-py-plugins' dollar math, so emphasis, code spans, tables and formulas follow the rules people
+already know; both exporters render the same blocks. A figure, and a $$...$$ formula inside a
+paragraph, stand on their own: the paragraph is cut around them. Most bank texts are one-line paragraphs with code spans, perhaps a fenced
 block: those are read without the parser, into the blocks it would give (tests/test_fast_paths.py
 compares the two).
 """
@@ -18,14 +20,16 @@ import functools
 import html
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Union
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_inline import emphasis, escape
+from markdown_it.rules_inline import emphasis, escape, image
 from markdown_it.rules_inline.state_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_inline_dollar
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
@@ -44,10 +48,49 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
-class Paragraph:
-    """A paragraph of inline spans."""
+class Math:
+    """A TeX formula inside a line of text ($...$); *display* for $$...$$ inside a table cell,
+    which is set in display style where it stands."""
 
-    spans: tuple[Span, ...]
+    tex: str
+    display: bool = False
+
+
+#: What a line of text is made of: runs of text, and formulas.
+Inline = Union[Span, Math]
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph of inline spans and formulas."""
+
+    spans: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MathBlock:
+    """A display formula on a line of its own ($$...$$)."""
+
+    tex: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A figure: the picture at *src*, a path relative to the bank file as typed, and its *alt*
+    text (what the picture shows, for readers who cannot see it)."""
+
+    src: str
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A pipe table: the header's cells, the body's rows of cells (each cell a line of inline
+    spans), and each column's alignment: "left", "center", "right" or "" (none given)."""
+
+    header: tuple[tuple[Inline, ...], ...]
+    rows: tuple[tuple[tuple[Inline, ...], ...], ...]
+    align: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +115,7 @@ class CodeBlock:
         return list(lex(self.code, self.language))
 
 
-Block = Union[Paragraph, ListBlock, CodeBlock]
+Block = Union[Paragraph, ListBlock, CodeBlock, MathBlock, Image, Table]
 
 
 
@@ -82,17 +125,56 @@ def _star_emphasis(state: StateInline, silent: bool) -> bool:
     return state.src[state.pos] == "*" and emphasis.tokenize(state, silent)
 
 
-_MD = MarkdownIt("zero").enable(["backticks", "emphasis", "escape", "list", "fence"])
+def _dollar_math(md: MarkdownIt) -> None:
+    """Markdown-math's dollar rules: no space just inside the dollars and no digit just outside
+    them, so "a price of $5 and $10" stays text; \\$ is a dollar sign; $$...$$ on lines of its own,
+    or inside a paragraph, is a display formula."""
+    dollarmath_plugin(md, allow_space=False, allow_digits=True, double_inline=True, allow_labels=False,
+                      allow_blank_lines=False)
+    md.inline.ruler.at("math_inline", _no_digits(math_inline_dollar(False, True, True)))
+
+
+def _no_digits(rule):
+    """The dollar rule with allow_digits=False's meaning: no digit just before the opening dollar nor
+    just after the closing one. The plugin's own check reads the character before a text's first
+    dollar as the text's last one (src[-1]), so "$x$ costs 4" would not be math; this one does not."""
+    def no_digits(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        if start > 0 and state.src[start - 1].isdigit():
+            return False
+        if not rule(state, True):  # silent: where it would end, nothing pushed
+            return False
+        end, state.pos = state.pos, start
+        if end < state.posMax and state.src[end].isdigit():
+            return False
+        if silent:
+            state.pos = end
+            return True
+        return rule(state, False)
+    return no_digits
+
+
+def _as_typed(md: MarkdownIt) -> MarkdownIt:
+    """*md* keeping a figure's path as typed: the bank checks it (no URL, nothing outside the bank's
+    folder), so nothing is percent-encoded or dropped here."""
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+_RULES = ["backticks", "emphasis", "escape", "list", "fence", "table", "image"]
+_MD = _as_typed(MarkdownIt("zero").enable(_RULES))
 _MD.inline.ruler.at("emphasis", _star_emphasis)
+_dollar_math(_MD)
 #: Lists nest at most this deep. markdown-it reads nothing below nesting level maxNesting (20),
 #: and a list and its item take a level each: an item ten lists deep would come out empty, with
 #: everything after it in the text gone. The bank's checks refuse deeper lists (problems()).
 MAX_LIST_DEPTH = (_MD.options["maxNesting"] - 2) // 2
 # Nothing here can start markup: such text is one plain paragraph, without the parser.
-_PLAIN = re.compile(r"[`*\\\n]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^\s*~~~", re.MULTILINE)
+_PLAIN = re.compile(r"[`*\\\n$]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^\s*~~~", re.MULTILINE)  # and "![" (_parse)
 # What can start a block on a line, or emphasis and escapes outside code spans.
 _BLOCK_START = re.compile(r"(?:[-+*]|\d+[.)])(?:\s|$)|```|~~~")
-_INLINE_MARKUP = re.compile(r"[*\\]")
+_INLINE_MARKUP = re.compile(r"[*\\$]")  # and "![", looked for apart: one character class is faster
 _BACKTICKS = re.compile(r"`+")
 # What may be a list marker: each level of a nested list needs one (an over-count is harmless).
 _MARKER = re.compile(r"(?<!\S)(?:[-+*]|\d{1,9}[.)])(?!\S)")
@@ -127,7 +209,7 @@ def shared_parses() -> Iterator[None]:
 
 @functools.lru_cache(maxsize=65536)
 def _parse(text: str) -> tuple[Block, ...]:
-    if not _PLAIN.search(text):
+    if not _PLAIN.search(text) and "![" not in text:
         return (Paragraph((Span(text.strip()),)),)
     spans = _code_spans(text)
     if spans is not None:
@@ -164,14 +246,13 @@ class Surprise:
 
 #: The rules of the parser plus indented code, each inline rule noting where in the paragraph its
 #: tokens come from: the parser that finds surprises, never the one that renders.
-_MD_CHECK = MarkdownIt("zero").enable(["backticks", "emphasis", "escape", "list", "fence", "code"])
+_MD_CHECK = _as_typed(MarkdownIt("zero").enable([*_RULES, "code"]))
 # What may be a surprise: an asterisk between letters or digits, a backslash line break, a table's
 # delimiter row (|---| or --- | ---), a line indented as code where a block may start. Each takes linear time: no two
 # quantifiers can share a character.
 _INTRAWORD_ASTERISK = re.compile(r"[^\W_]\*++[^\W_]")
 _TABLE_DELIMITER = re.compile(r"-[ \t]*+\||\|[ \t]*+:?-")
 _INDENTED_LINE = re.compile(r"(?:\A|\n[ \t]*+\n|(?:```|~~~)[ \t]*+\n)(?: {4}| {0,3}\t)")  # after a break
-_DELIMITER_CELL = re.compile(r"[ \t]*:?-+:?[ \t]*")
 _CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
 _OPENING, _CLOSING = "\"'([{", "\"'.,;:!?)]}"  # punctuation at the ends of a word, not part of it
 _LONGEST_QUOTED = 40  # characters of a text a message quotes, at most
@@ -192,12 +273,93 @@ def _located(rule):
 
 _MD_CHECK.inline.ruler.at("emphasis", _located(_star_emphasis))
 _MD_CHECK.inline.ruler.at("escape", _located(escape))
+_MD_CHECK.inline.ruler.at("image", _located(image))
+_dollar_math(_MD_CHECK)
+_MD_CHECK.inline.ruler.at("math_inline", _located(_no_digits(math_inline_dollar(False, True, True))))
+
+
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """A figure or a formula in a text, for the bank's checks: *offset* is where it starts in the
+    text (an index into it), *value* the figure's path as typed or the formula's TeX; *display*
+    for $$...$$, *in_table* for one in a table cell."""
+
+    offset: int
+    kind: str  # "figure" or "formula"
+    value: str
+    display: bool = False
+    in_table: bool = False
+
+
+def embeds(text: str) -> tuple[Embed, ...]:
+    """The figures and formulas of *text*, in text order, each where it starts. Linear in the text."""
+    if ("$" not in text and "![" not in text) or "\r" in text or "\0" in text:
+        return ()  # the usual text; \r and \0 are refused by the bank's checks
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    found: list[Embed] = []
+    cell = 0
+    in_table = False
+    for token in _MD_CHECK.parse(text):
+        if token.type == "math_block" and token.map:
+            first = token.map[0]
+            where = starts[first] + len(lines[first]) - len(lines[first].lstrip())
+            found.append(Embed(where, "formula", token.content.strip(), display=True))
+        elif token.type == "table_open":
+            in_table = True
+        elif token.type == "table_close":
+            in_table = False
+        elif token.type == "tr_open":
+            cell = 0
+        elif token.type == "inline" and token.map:
+            if in_table:
+                line = token.map[0]
+                columns = _cell_starts(lines[line])
+                place: _Place | _CellPlace = _CellPlace(starts[line] + (columns[cell] if cell < len(columns) else 0))
+                cell += 1
+            else:
+                place = _Place(token.content, lines, starts, token.map[0])
+            for child in token.children or ():
+                if "source" not in child.meta:
+                    continue
+                offset = place.offset(child.meta["source"][0])
+                if child.type == "image":
+                    found.append(Embed(offset, "figure", child.attrs.get("src", ""), in_table=in_table))
+                elif child.type in ("math_inline", "math_inline_double"):
+                    found.append(Embed(offset, "formula", child.content.strip(),
+                                       child.type == "math_inline_double", in_table))
+    return tuple(sorted(found, key=lambda embed: embed.offset))
+
+
+class _CellPlace:
+    """Offsets in a text of the positions in one table cell's inline source: the cell is one line."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+
+    def offset(self, position: int) -> int:
+        return self.start + position
+
+
+def _cell_starts(row: str) -> list[int]:
+    """Where the content of each cell of a table row starts in the row, as markdown-it splits it:
+    at pipes not escaped, less an empty piece before a first pipe and after a last one."""
+    bounds = [0] + [match.end() for match in _CELL_SEPARATOR.finditer(row)]
+    ends = [match.start() for match in _CELL_SEPARATOR.finditer(row)] + [len(row)]
+    pieces = list(zip(bounds, ends))
+    if pieces and not row[pieces[0][0] : pieces[0][1]].strip():
+        pieces = pieces[1:]
+    if pieces and not row[pieces[-1][0] : pieces[-1][1]].strip():
+        pieces = pieces[:-1]
+    return [start + len(row[start:end]) - len(row[start:end].lstrip()) for start, end in pieces]
 
 
 def surprises(text: str) -> tuple[Surprise, ...]:
     """What in *text* prints otherwise than an author would expect, in text order: asterisks
     between letters or digits that make emphasis (2*3*4), a backslash line break, code indented
-    instead of fenced, a pipe table. Linear in the text."""
+    instead of fenced, a table row with more cells than its header. Linear in the text."""
     if "\r" in text or "\0" in text:
         return ()  # refused by the bank's checks (control characters); markdown-it would shift offsets
     if not (("*" in text and _INTRAWORD_ASTERISK.search(text)) or "\\\n" in text
@@ -211,7 +373,16 @@ def surprises(text: str) -> tuple[Surprise, ...]:
         starts.append(starts[-1] + len(line) + 1)
     found: dict[int, str] = {}
     breaks: list[int] = []
+    header_cells = 0
+    in_table = False
     for token in _MD_CHECK.parse(text):
+        if token.type in ("table_open", "table_close"):
+            in_table = token.type == "table_open"
+        if token.type == "tr_open" and token.map:
+            for offset, message in _extra_cells(lines, starts, token.map[0], header_cells):
+                found.setdefault(offset, message)
+        if token.type == "thead_open" and token.map:
+            header_cells = len(_cell_starts(lines[token.map[0]]))
         if token.type == "code_block":
             first, end = token.map
             where = starts[first] + len(lines[first]) - len(lines[first].lstrip())
@@ -219,14 +390,14 @@ def surprises(text: str) -> tuple[Surprise, ...]:
             found.setdefault(where, f"this code, indented instead of fenced ({count}), prints as one "
                              "paragraph of text, its line breaks and indentation lost; fence it with "
                              "``` instead")
+        elif token.type == "inline" and token.map and in_table:
+            continue  # a cell: one line, read by the table rule
         elif token.type == "inline" and token.map:
             place = _Place(token.content, lines, starts, token.map[0])
             for offset, message in _emphasis_surprises(token, place):
                 found.setdefault(offset, message)
             breaks += [place.offset(child.meta["source"][0]) for child in token.children or ()
                        if child.type == "hardbreak" and "source" in child.meta]
-            for offset, message in _table_surprises(token.content, place):
-                found.setdefault(offset, message)
     if breaks:
         more = len(breaks) - 1
         also = f" (and on {more} more line{'s' if more > 1 else ''} of this text)" if more else ""
@@ -358,40 +529,17 @@ def _word_end(content: str, position: int) -> int:
     return end
 
 
-def _table_surprises(content: str, place: _Place) -> Iterator[tuple[int, str]]:
-    """Pipe tables (a header row, then a row of dashes with as many cells): not in the markup yet,
-    so the rows run together into one line of pipes and dashes."""
-    rows = content.split("\n")
-    position = 0
-    number = 0
-    while number < len(rows) - 1:
-        header, delimiter = rows[number], rows[number + 1]
-        if "|" in header + delimiter and _cells(delimiter) and all(
-                _DELIMITER_CELL.fullmatch(cell) for cell in _cells(delimiter)) \
-                and len(_cells(header)) == len(_cells(delimiter)):
-            count = 2
-            while number + count < len(rows) and "|" in rows[number + count]:
-                count += 1
-            indent = len(header) - len(header.lstrip(" \t"))
-            yield (place.offset(position + indent), f"this table ({count} rows) prints as one line of text, "
-                   "its pipes and dashes included: tables are not in the markup yet; fence it with "
-                   "``` to keep its columns, or write it as a list")
-            for row in rows[number : number + count]:
-                position += len(row) + 1
-            number += count
-            continue
-        position += len(header) + 1
-        number += 1
-
-
-def _cells(row: str) -> list[str]:
-    """The cells of a table row: split at pipes not escaped, less one pipe at either end."""
-    row = row.strip(" \t")
-    if row.startswith("|"):
-        row = row[1:]
-    if row.endswith("|") and not row.endswith("\\|"):
-        row = row[:-1]
-    return _CELL_SEPARATOR.split(row) if row else []
+def _extra_cells(lines: list[str], starts: list[int], number: int, header: int
+                 ) -> Iterator[tuple[int, str]]:
+    """A table row with more cells than its header: GitHub's tables drop the cells past the last
+    column, and so does the markup."""
+    columns = _cell_starts(lines[number])
+    if header and len(columns) > header:
+        extra = len(columns) - header
+        cells = "the last cell does not print" if extra == 1 else f"the last {extra} cells do not print"
+        yield (starts[number] + columns[header],
+               f"this table row has {len(columns)} cells and the header {header}: {cells}; add a column "
+               "to the header, or write \\| for a pipe inside a cell")
 
 
 def _too_deep(tokens: list[Token]) -> bool:
@@ -424,7 +572,7 @@ def _code_spans(text: str) -> tuple[Span, ...] | None:
             continue
         close = lengths.index(length, index + 1)
         before = line[done : runs[index][0]]
-        if _INLINE_MARKUP.search(before):
+        if _INLINE_MARKUP.search(before) or "![" in before:
             return None
         if before:
             spans.append(Span(before))
@@ -434,7 +582,7 @@ def _code_spans(text: str) -> tuple[Span, ...] | None:
         spans.append(Span(code, code=True))
         done, index = runs[close][1], close + 1
     rest = line[done:]
-    if _INLINE_MARKUP.search(rest):
+    if _INLINE_MARKUP.search(rest) or "![" in rest:
         return None
     if rest:
         spans.append(Span(rest))
@@ -491,8 +639,14 @@ def _blocks(tokens: list[Token], index: int, closing: str | None) -> tuple[list[
         if token.type == closing:
             return blocks, index + 1
         if token.type == "paragraph_open":
-            blocks.append(Paragraph(_spans(tokens[index + 1].children or [])))
+            blocks += _paragraph(tokens[index + 1].children or [])
             index += 3  # paragraph_open, inline, paragraph_close
+        elif token.type == "math_block":
+            blocks.append(MathBlock(token.content.strip()))
+            index += 1
+        elif token.type == "table_open":
+            table, index = _table(tokens, index)
+            blocks.append(table)
         elif token.type in ("bullet_list_open", "ordered_list_open"):
             ordered = token.type == "ordered_list_open"
             start = int(token.attrs.get("start", 1)) if ordered else 1
@@ -521,8 +675,78 @@ def _blocks(tokens: list[Token], index: int, closing: str | None) -> tuple[list[
     return blocks, index
 
 
-def _spans(children: list[Token]) -> tuple[Span, ...]:
-    spans: list[Span] = []
+def _paragraph(children: list[Token]) -> list[Block]:
+    """A paragraph's blocks: itself, or the paragraph cut around its figures and $$...$$ formulas,
+    which stand on their own; white space at the cuts is dropped, as at a paragraph's ends."""
+    blocks: list[Block] = []
+    pieces: list[Token] = []
+    for child in children:
+        if child.type in ("image", "math_inline_double"):
+            blocks += _text_block(pieces)
+            pieces = []
+            blocks.append(Image(child.attrs.get("src", ""), _alt(child)) if child.type == "image"
+                          else MathBlock(child.content.strip()))
+        else:
+            pieces.append(child)
+    if not blocks:
+        return [Paragraph(_spans(children))]
+    return blocks + _text_block(pieces)
+
+
+def _text_block(pieces: list[Token]) -> list[Block]:
+    spans = list(_spans(pieces))
+    while spans and isinstance(spans[0], Span) and not spans[0].code and not spans[0].text.strip():
+        spans.pop(0)
+    while spans and isinstance(spans[-1], Span) and not spans[-1].code and not spans[-1].text.strip():
+        spans.pop()
+    if not spans:
+        return []
+    first, last = spans[0], spans[-1]
+    if isinstance(first, Span) and not first.code:
+        spans[0] = Span(first.text.lstrip(), False, first.strong, first.emphasis)
+    last = spans[-1]
+    if isinstance(last, Span) and not last.code:
+        spans[-1] = Span(last.text.rstrip(), False, last.strong, last.emphasis)
+    return [Paragraph(tuple(spans))]
+
+
+def _alt(image: Token) -> str:
+    """An image's alt text: the visible text of its label, markup removed."""
+    return "".join(child.content for child in image.children or () if child.type in ("text", "code_inline"))
+
+
+def _table(tokens: list[Token], index: int) -> tuple[Table, int]:
+    """The table from tokens[index] (table_open); returns it and the index after table_close."""
+    header: list[tuple[Inline, ...]] = []
+    rows: list[tuple[tuple[Inline, ...], ...]] = []
+    align: list[str] = []
+    row: list[tuple[Inline, ...]] = []
+    in_head = False
+    index += 1
+    while tokens[index].type != "table_close":
+        token = tokens[index]
+        if token.type == "thead_open":
+            in_head = True
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            if in_head:
+                header = row
+            else:
+                rows.append(tuple(row))
+        elif token.type in ("th_open", "td_open"):
+            if in_head:
+                style = str(token.attrs.get("style", ""))
+                align.append(style.removeprefix("text-align:") if style.startswith("text-align:") else "")
+            row.append(_spans(tokens[index + 1].children or [], cell=True))
+        index += 1
+    return Table(tuple(header), tuple(rows), tuple(align)), index + 1
+
+
+def _spans(children: list[Token], cell: bool = False) -> tuple[Inline, ...]:
+    spans: list[Inline] = []
     strong = emphasis = 0
     for child in children:
         if child.type == "text" and child.content:
@@ -535,6 +759,10 @@ def _spans(children: list[Token]) -> tuple[Span, ...]:
             strong += 1 if child.type == "strong_open" else -1
         elif child.type.startswith("em_"):
             emphasis += 1 if child.type == "em_open" else -1
+        elif child.type in ("math_inline", "math_inline_double"):
+            spans.append(Math(child.content.strip(), child.type == "math_inline_double"))
+        elif child.type == "image":  # in a table cell: refused by the bank's checks; its alt text
+            spans.append(Span(_alt(child), False, strong > 0, emphasis > 0))
     return tuple(spans)
 
 
@@ -635,12 +863,24 @@ def _plain_blocks(blocks: tuple[Block, ...]) -> str:
     parts: list[str] = []
     for block in blocks:
         if isinstance(block, Paragraph):
-            parts.append("".join(span.text for span in block.spans))
+            parts.append(plain_spans(block.spans))
         elif isinstance(block, ListBlock):
             parts.extend(_plain_blocks(item) for item in block.items)
-        else:
+        elif isinstance(block, CodeBlock):
             parts.append(block.code)
+        elif isinstance(block, MathBlock):
+            parts.append(f"$${block.tex}$$")
+        elif isinstance(block, Image):
+            parts.append(block.alt)
+        else:
+            parts.extend(plain_spans(cell) for row in (block.header, *block.rows) for cell in row)
     return " ".join(parts)
+
+
+def plain_spans(spans: tuple[Inline, ...]) -> str:
+    """Inline spans as plain text: a formula as its TeX between dollars, as typed."""
+    return "".join(span.text if isinstance(span, Span) else
+                   f"$${span.tex}$$" if span.display else f"${span.tex}$" for span in spans)
 
 
 # -- HTML ---------------------------------------------------------------------------------
@@ -648,21 +888,29 @@ _FORMATTER = HtmlFormatter(nowrap=True)
 
 
 # Anki's reviewer typesets \( \) and \[ \] with MathJax 3, which reads the text of the page with
-# character references decoded, in runs that any element ends, and skips <code> and <pre>.
-_MATH = re.compile(r"<code\b[^>]*>.*?</code>|\\(?=[()\[\]])", re.DOTALL)
+# character references decoded, in runs that any element ends, and skips <code> and <pre>. Our own
+# formulas (db-math) and the attributes of figures are left as they are; elsewhere a delimiter is
+# broken.
+_MATH = re.compile(r'<code\b[^>]*>.*?</code>|<span class="db-math[^"]*">[^<]*</span>|<img [^>]*>|\\(?=[()\[\]])',
+                   re.DOTALL)
+
+#: How a card shows a figure: its bank path -> (media file name, width, height in pixels), or None
+#: for a path the bank does not know (then its alt text shows).
+Media = Callable[[str], "tuple[str, int, int] | None"]
 
 
-def to_html(text: str) -> str:
-    """One bank text as HTML: every character of the bank escaped, only our tags added."""
-    return _no_math(_html_blocks(parse(text), loose=True))
+def to_html(text: str, media: Media | None = None) -> str:
+    """One bank text as HTML: every character of the bank escaped, only our tags added; figures as
+    *media* names them, formulas between MathJax's delimiters."""
+    return _no_math(_html_blocks(parse(text), loose=True, media=media))
 
 
-def inline_html(text: str) -> str:
+def inline_html(text: str, media: Media | None = None) -> str:
     """A bank text as inline HTML, for one-line places such as a card's question."""
     blocks = parse(text)
     if len(blocks) == 1 and isinstance(blocks[0], Paragraph):
         return _no_math(_html_spans(blocks[0].spans))
-    return _no_math(_html_blocks(blocks, loose=True))
+    return _no_math(_html_blocks(blocks, loose=True, media=media))
 
 
 def html_escape(text: str) -> str:
@@ -672,15 +920,24 @@ def html_escape(text: str) -> str:
 
 def _no_math(markup_html: str) -> str:
     """*markup_html* with an empty element between a backslash and a bracket or parenthesis
-    outside code: the text reads the same, and MathJax finds no delimiter, so nothing such as
-    \\(\\href{javascript:...}{x}\\) is typeset. &#92; would not do: MathJax reads decoded text."""
+    outside code and our formulas: the text reads the same, and MathJax finds no delimiter, so
+    nothing such as \\(\\href{javascript:...}{x}\\) typed as text is typeset. &#92; would not do:
+    MathJax reads decoded text."""
     if "\\" not in markup_html:
         return markup_html
     return _MATH.sub(lambda match: match.group() if match.group()[0] == "<" else "\\<span></span>",
                      markup_html)
 
 
-def _html_blocks(blocks: tuple[Block, ...], loose: bool) -> str:
+def math_html(tex: str, display: bool) -> str:
+    """A formula for MathJax: its TeX between \\( \\) or \\[ \\], < and & escaped, in a span that
+    _no_math leaves alone (the TeX, escaped, holds no '<')."""
+    opening, closing = ("\\[", "\\]") if display else ("\\(", "\\)")
+    kind = "db-math db-display" if display else "db-math"
+    return f'<span class="{kind}">{opening}{html.escape(tex, quote=False)}{closing}</span>'
+
+
+def _html_blocks(blocks: tuple[Block, ...], loose: bool, media: Media | None = None) -> str:
     out: list[str] = []
     for block in blocks:
         if isinstance(block, Paragraph):
@@ -689,11 +946,41 @@ def _html_blocks(blocks: tuple[Block, ...], loose: bool) -> str:
         elif isinstance(block, ListBlock):
             tag = "ol" if block.ordered else "ul"
             start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
-            items = "".join(f"<li>{_html_blocks(item, loose=len(item) > 1)}</li>" for item in block.items)
+            items = "".join(f"<li>{_html_blocks(item, len(item) > 1, media)}</li>" for item in block.items)
             out.append(f"<{tag}{start}>{items}</{tag}>")
-        else:
+        elif isinstance(block, CodeBlock):
             out.append(_code_html(block.code, block.language))
+        elif isinstance(block, MathBlock):
+            out.append(f'<div class="db-formula">{math_html(block.tex, True)}</div>')
+        elif isinstance(block, Image):
+            out.append(_image_html(block, media))
+        else:
+            out.append(_table_html(block))
     return "".join(out)
+
+
+def _image_html(image: Image, media: Media | None) -> str:
+    found = media(image.src) if media is not None else None
+    alt = html.escape(image.alt, quote=True)
+    if found is None:  # not met for a checked bank: say what the picture is
+        return f'<p class="db-figure-missing">{html.escape(image.alt or image.src, quote=False)}</p>'
+    name, width, height = found
+    return (f'<div class="db-figure"><img src="{html.escape(name, quote=True)}" alt="{alt}" '
+            f'width="{width}" height="{height}"></div>')
+
+
+def _table_html(table: Table) -> str:
+    """A table in a box that scrolls sideways on a narrow screen rather than squeezing its columns."""
+    def cells(row: tuple[tuple[Inline, ...], ...], tag: str) -> str:
+        out = []
+        for column, cell in enumerate(row):
+            align = table.align[column] if column < len(table.align) else ""
+            attribute = f' class="db-{align}"' if align else ""
+            out.append(f"<{tag}{attribute}>{_html_spans(cell)}</{tag}>")
+        return "<tr>" + "".join(out) + "</tr>"
+    body = "".join(cells(row, "td") for row in table.rows)
+    return (f'<div class="db-table"><table><thead>{cells(table.header, "th")}</thead>'
+            + (f"<tbody>{body}</tbody>" if body else "") + "</table></div>")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -706,9 +993,12 @@ def _code_html(code: str, language: str) -> str:
             f"{highlighted}</code></pre>")
 
 
-def _html_spans(spans: tuple[Span, ...]) -> str:
+def _html_spans(spans: tuple[Inline, ...]) -> str:
     out: list[str] = []
     for span in spans:
+        if isinstance(span, Math):
+            out.append(math_html(span.tex, span.display))
+            continue
         text = html.escape(span.text, quote=False)
         if span.code:
             text = f"<code>{text}</code>"

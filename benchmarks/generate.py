@@ -63,11 +63,67 @@ def generate(count: int) -> dict:
             "topics": topics, "questions": questions}
 
 
+#: Formulas for the rich bank: each {n} makes it a distinct formula, as a real bank's are.
+FORMULAS = (r"\sigma(z)_{{{n}}} = \frac{{e^{{z_{{{n}}}}}}}{{\sum_j e^{{z_j}}}}",
+            r"\mathrm{{precision}}_{{{n}}} = \frac{{TP}}{{TP + FP}}",
+            r"\sqrt{{x^2 + {n}}} \le |x| + \sqrt{{{n}}}",
+            r"\hat{{y}}_{{{n}}} = \arg\max_k p(k \mid x)")
+TABLE = "| structure | mutable | hashable |\n|---|:-:|:-:|\n| list | yes | no |\n| tuple | no | if its items are |"
+
+
+def write_rich(count: int, path: Path, figure_uses: int = 200, formulas: int = 500) -> Path:
+    """The generated bank of *count* questions with *figure_uses* figures (10 pictures: PNG and SVG,
+    in a figures/ folder beside *path*), *formulas* distinct formulas and a table in every tenth
+    question: what a machine learning and system design bank looks like."""
+    from PIL import Image, ImageDraw
+
+    bank = generate(count)
+    folder = path.parent / "figures"
+    folder.mkdir(exist_ok=True)
+    names = []
+    for number in range(10):
+        if number % 2:
+            name = f"diagram-{number}.svg"
+            (folder / name).write_text(
+                f'<svg xmlns="http://www.w3.org/2000/svg" width="{300 + number * 20}" height="140">'
+                + "".join(f'<rect x="{10 + box * 90}" y="{20 + (box % 2) * 60}" width="70" height="40" rx="6" '
+                          f'fill="#dbe9ff" stroke="#1f3b6e" stroke-width="2"/>' for box in range(3))
+                + '<path d="M80 40 L100 100 L170 40" stroke="#333" fill="none" stroke-width="2"/></svg>')
+        else:
+            name = f"diagram-{number}.png"
+            image = Image.new("RGBA", (600 + number * 40, 260), (0, 0, 0, 0))
+            draw = ImageDraw.Draw(image)
+            for box in range(4):
+                draw.rounded_rectangle((20 + box * 150, 40 + (box % 2) * 100, 140 + box * 150, 110 + (box % 2) * 100),
+                                       10, outline=(20, 30, 50, 255), width=4)
+            image.save(folder / name)
+        names.append(name)
+    questions = bank["questions"]
+    for use in range(figure_uses):
+        question = questions[use * len(questions) // figure_uses]
+        question["explanation"] += f"\n\nThe diagram:\n\n![Diagram {use}](figures/{names[use % len(names)]})"
+    for number in range(formulas):
+        question = questions[number * len(questions) // formulas]
+        tex = FORMULAS[number % len(FORMULAS)].format(n=number)
+        if number % 5 == 0:
+            question["answer"] += f"\n\n$$\n{tex}\n$$"
+        else:
+            question["answer"] += f" As a formula: ${tex}$."
+    for question in questions[::10]:
+        question["example"] += "\n\n" + TABLE
+    bank["title"] = f"Generated bank of {count} questions with figures and formulas"
+    return write_bank(bank, path)
+
+
 def write(count: int, path: Path) -> Path:
     """Write the generated bank of *count* questions to *path* and return it."""
+    return write_bank(generate(count), path)
+
+
+def write_bank(bank: dict, path: Path) -> Path:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    path.write_text(yaml.dump(generate(count), Dumper=dumper, allow_unicode=True, sort_keys=False,
-                              width=100), encoding="utf-8")
+    path.write_text(yaml.dump(bank, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100),
+                    encoding="utf-8")
     return path
 
 

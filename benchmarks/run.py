@@ -1,6 +1,6 @@
 """Benchmark deckbook against the simplest genanki and reportlab programs.
 
-Usage: python benchmarks/run.py [--sizes 54 1000 10000] [--repeat 3]
+Usage: python benchmarks/run.py [--sizes 54 1000 10000] [--repeat 3] [--rich]
 
 For each generated bank size it runs every stage in a fresh process (so peak memory is the
 stage's own) and prints the median seconds of work (imports excluded), the peak resident
@@ -141,6 +141,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[54, 1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stages", nargs="+", choices=STAGES + EXTRA_STAGES, default=list(STAGES))
+    parser.add_argument("--rich", action="store_true",
+                        help="banks with figures and formulas: per 1,000 questions 200 figure uses, "
+                             "500 formulas, 100 tables (generate.write_rich)")
     parser.add_argument("--stage", nargs=3, metavar=("NAME", "BANK", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
@@ -158,7 +161,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp)
         for size in args.sizes:
-            bank_path = generate.write(size, work / f"bank-{size}.yaml")
+            folder = work / f"bank-{size}"
+            folder.mkdir()
+            bank_path = (generate.write_rich(size, folder / "bank.yaml", size // 5, size // 2) if args.rich
+                         else generate.write(size, folder / "bank.yaml"))
             results = _measure(bank_path, size, args.repeat, work, tuple(args.stages))
             for name in args.stages:
                 r = results[name]

@@ -26,7 +26,7 @@ except ImportError:  # not a POSIX system: builds into one folder are not kept a
     fcntl = None  # type: ignore[assignment]
 
 from deckbook import markup
-from deckbook.bank import Bank
+from deckbook.bank import Bank, FigureChangedError
 from deckbook.exporters import apkg, booklet, cards, worksheet
 from deckbook.diagnostics import Diagnostic
 from deckbook.exporters.base import Artifact, ExportError, Job, Written
@@ -287,5 +287,7 @@ def _render_beside(target: Path, write: Callable[[BinaryIO], Written], mode: int
         temp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        if isinstance(exc, FigureChangedError):
+            raise ExportError(f"cannot write {target}: {exc}") from exc
         raise
     return temp, written

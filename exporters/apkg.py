@@ -10,13 +10,13 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from deckbook import markup
-from deckbook.bank import Bank, Question, Topic
+from deckbook.bank import Bank, Figure, Question, Topic
 from deckbook.exporters.base import Written
 
 if TYPE_CHECKING:
@@ -76,8 +76,22 @@ def write(bank: Bank, out: BinaryIO, **options: object) -> Written:
             connection.commit()
         finally:
             connection.close()
-        _zip(out, database.read_bytes(), stamp)
+        _zip(out, database.read_bytes(), stamp, _used_media(bank))
     return Written(facts={"notes": len(bank.questions), "decks": len(bank.topics) + 1})
+
+
+def _used_media(bank: Bank) -> dict[str, Figure]:
+    """The figures the selected questions show, by media name: each picture once."""
+    used: dict[str, Figure] = {}
+    for question in bank.questions:
+        for text in (question.question, question.answer, question.explanation, question.example,
+                     question.story, *question.mistakes):
+            if text and "![" in text:
+                for embed in markup.embeds(text):
+                    figure = bank.figures.get(embed.value) if embed.kind == "figure" else None
+                    if figure is not None:
+                        used.setdefault(media_name(figure), figure)
+    return dict(sorted(used.items()))
 
 
 def note_type_name(bank: Bank) -> str:
@@ -96,7 +110,8 @@ def note_digest(bank: Bank, topic: Topic, question: Question) -> str:
     """SHA-256 (hex) of the note as a learner sees it: its fields, tags and deck. It changes
     with any text, tag, topic, difficulty or the deck name, and with a deckbook whose HTML for
     this question differs, and with nothing else: not with the topic's number or a move."""
-    content = json.dumps([bank.deck, fields(topic, question), tags(topic, question)], ensure_ascii=False)
+    content = json.dumps([bank.deck, fields(topic, question, bank.figures), tags(topic, question)],
+                         ensure_ascii=False)
     return hashlib.sha256(content.encode()).hexdigest()
 
 
@@ -122,20 +137,36 @@ def tags(topic: Topic, question: Question) -> list[str]:
     return found
 
 
-def fields(topic: Topic, question: Question) -> list[str]:
-    """The note's field values in FIELDS order, as HTML in which every bank character is escaped."""
+def fields(topic: Topic, question: Question, figures: Mapping[str, Figure] | None = None) -> list[str]:
+    """The note's field values in FIELDS order, as HTML in which every bank character is escaped;
+    *figures* (the bank's) name the media files figures show."""
+    media = functools.partial(_media, figures or {})
     return [_literal_brackets(value) for value in (
-        markup.inline_html(question.question),
-        markup.to_html(question.answer),
-        _optional(question.explanation),
-        _optional(question.example),
-        _mistakes(question.mistakes),
-        _optional(question.story),
-        "".join(_section(label, text(question)) for label, text in LATER_SECTIONS),
+        markup.inline_html(question.question, media),
+        markup.to_html(question.answer, media),
+        _optional(question.explanation, media),
+        _optional(question.example, media),
+        _mistakes(question.mistakes, media),
+        _optional(question.story, media),
+        "".join(_section(label, text(question), media) for label, text in LATER_SECTIONS),
         markup.html_escape(topic.name),
         question.difficulty or "",
         question.id,
     )]
+
+
+def media_name(figure: Figure) -> str:
+    """A figure's file name in the package and in the learner's media folder: its SHA-256 and its
+    kind's ending. The same picture used twice, or moved or renamed in the bank, is one file; a
+    changed picture is a new name, which Anki, matching media by name, takes as new."""
+    return figure.sha256 + figure.suffix
+
+
+def _media(figures: Mapping[str, Figure], src: str) -> tuple[str, int, int] | None:
+    figure = figures.get(src)
+    if figure is None:
+        return None
+    return media_name(figure), round(figure.width), round(figure.height)
 
 
 def _literal_brackets(field_html: str) -> str:
@@ -144,22 +175,22 @@ def _literal_brackets(field_html: str) -> str:
     return field_html.replace("[", "&#91;")
 
 
-def _optional(text: str | None) -> str:
-    return markup.to_html(text) if text else ""
+def _optional(text: str | None, media: markup.Media | None = None) -> str:
+    return markup.to_html(text, media) if text else ""
 
 
-def _mistakes(items: tuple[str, ...]) -> str:
+def _mistakes(items: tuple[str, ...], media: markup.Media | None = None) -> str:
     """One mistake as its text; a list of them as a bullet list."""
     if len(items) <= 1:
-        return _optional(items[0] if items else None)
-    return "<ul>" + "".join(f"<li>{markup.inline_html(item)}</li>" for item in items) + "</ul>"
+        return _optional(items[0] if items else None, media)
+    return "<ul>" + "".join(f"<li>{markup.inline_html(item, media)}</li>" for item in items) + "</ul>"
 
 
-def _section(label: str, text: str | None) -> str:
+def _section(label: str, text: str | None, media: markup.Media | None = None) -> str:
     if not text:
         return ""
     return (f'<section class="db-part"><h3 class="db-label">{markup.html_escape(label)}</h3>'
-            f"{markup.to_html(text)}</section>")
+            f"{markup.to_html(text, media)}</section>")
 
 
 @functools.lru_cache(maxsize=None)
@@ -194,7 +225,7 @@ def _decks(bank: Bank, model: genanki.Model) -> list[genanki.Deck]:
         for question in questions:
             note = _note_class()(
                 model=model,
-                fields=fields(topic, question),
+                fields=fields(topic, question, bank.figures),
                 tags=tags(topic, question),
                 guid=genanki.guid_for(bank.namespace, question.id),
                 due=next(due),
@@ -235,11 +266,17 @@ def _date(connection: sqlite3.Connection, bank: Bank) -> None:
     connection.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 
-def _zip(out: BinaryIO, collection: bytes, modified: int) -> None:
-    """Zip the collection the way Anki reads it, every byte fixed by the bank's date."""
+def _zip(out: BinaryIO, collection: bytes, modified: int, media: Mapping[str, Figure]) -> None:
+    """Zip the collection and the media the way Anki reads them (the media numbered "0", "1"... in
+    name order, and a "media" map of number to name), every byte fixed by the bank and its date."""
     date = time.gmtime(min(max(modified, _ZIP_EPOCH), _ZIP_END))[:6]
+    names = {str(number): name for number, name in enumerate(media)}
+    entries = [("collection.anki2", lambda: collection),
+               ("media", lambda: json.dumps(names, separators=(",", ":")).encode()),
+               *((number, functools.partial(media[name].read)) for number, name in names.items())]
     with zipfile.ZipFile(out, "w") as archive:
-        for name, data in (("collection.anki2", collection), ("media", b"{}")):
+        for name, read in entries:
+            data = read()
             info = zipfile.ZipInfo(name, date_time=date)
             info.create_system = 3  # Unix, on every platform
             info.external_attr = 0o644 << 16

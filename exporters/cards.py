@@ -24,7 +24,7 @@ from deckbook.bank import Bank, Question, Topic
 from deckbook.diagnostics import Diagnostic
 from deckbook.exporters.base import Written
 from deckbook.pdfkit.flowables import Gap, Para, render
-from deckbook.pdfkit.internals import binary_streams, date_document
+from deckbook.pdfkit.internals import FormulaCanvas, binary_streams, date_document
 from deckbook.pdfkit.look import Look, length, parse_page_size, style_or_default
 from deckbook.pdfkit.style import parse_grid
 from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, runs_width, shorten
@@ -145,6 +145,8 @@ class _CardMaker:
         self.padding = self._padding_for(grid)
         self.band = self.corner * 2.2  # the corner labels above the text, the note below it
         self.box = self._box_for(grid)
+        text.figure_height = self.box[1] * 0.9  # a figure fits on one card, with a line or two
+        text.figure_width = self.box[0] * 0.95  # and a formula on one line of it
         self.warnings: list[Diagnostic] = []  # answers spread over too many cards
         self._topics: dict[str, Runs] = {}
         self._muted: dict[Look, ParagraphStyle] = {}
@@ -538,7 +540,7 @@ def _write_cards(bank: Bank, out: BinaryIO, style: dict, page_size: tuple[float,
         raise ValueError(f"{where}{exc}") from None
     grid = _Grid(columns, rows, page_size, length(style["cards"]["margin"]))
     maker = _CardMaker(style, look, text, grid)
-    canv = Canvas(out, pagesize=page_size, invariant=1, pageCompression=1,
+    canv = FormulaCanvas(out, pagesize=page_size, invariant=1, pageCompression=1,
                   initialFontName=look.body.regular, initialFontSize=look.size["body"])
     canv.setTitle(markup.plain(bank.title))
     canv.setSubject(markup.plain(bank.subtitle or bank.title))

@@ -121,15 +121,20 @@ def writing_lines(answer: str, settings: dict) -> int:
 
 
 def _handwritten(blocks: Sequence[markup.Block], per_line: int) -> int:
-    """Lines *blocks* take written by hand: each paragraph and list item starts a line."""
+    """Lines *blocks* take written by hand: each paragraph, list item, formula and table row starts a
+    line (a formula counts as a word); a figure is not written out."""
     lines = 0
     for block in blocks:
         if isinstance(block, markup.Paragraph):
-            lines += -(-len("".join(span.text for span in block.spans).split()) // per_line)
+            lines += -(-len(markup.plain_spans(block.spans).split()) // per_line)
         elif isinstance(block, markup.ListBlock):
             lines += sum(max(1, _handwritten(item, per_line)) for item in block.items)
-        else:
+        elif isinstance(block, markup.CodeBlock):
             lines += len(block.code.splitlines())
+        elif isinstance(block, markup.MathBlock):
+            lines += 1
+        elif isinstance(block, markup.Table):
+            lines += 1 + len(block.rows)
     return lines
 
 

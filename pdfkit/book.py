@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, Frame, PageTemplate
 from deckbook import markup
 from deckbook.bank import Bank, Question, Topic
 from deckbook.pdfkit.flowables import Anchor, Gap, Para
-from deckbook.pdfkit.internals import FinishingDocTemplate, date_document
+from deckbook.pdfkit.internals import FinishingDocTemplate, FormulaCanvas, date_document
 from deckbook.pdfkit.look import Look
 from deckbook.pdfkit.text import Place, Runs, Text, draw_runs, inline, runs_width, shorten
 
@@ -30,7 +30,7 @@ def write_book(bank: Bank, out: BinaryIO, look: Look, story: Story, *, head_open
     the topic's title (the booklet, whose topics each open a page)."""
     text = Text(look, bank.source, bank)
     doc = Book(out, bank, look, text, head_openings)
-    doc.build(story(bank, look, text, doc))
+    doc.build(story(bank, look, text, doc), canvasmaker=FormulaCanvas)
     return text, doc
 
 

@@ -20,6 +20,7 @@ from deckbook import markup
 from deckbook.pdfkit.code import Code, code_lines
 from deckbook.pdfkit.internals import FastParagraph, first_baseline, last_line
 from deckbook.pdfkit.look import Look
+from deckbook.pdfkit.tables import PipeTable, cell_style
 from deckbook.pdfkit.text import Runs, Text, draw_runs
 
 
@@ -411,9 +412,53 @@ def render(blocks: Sequence[markup.Block], look: Look, text: Text, style: Paragr
             out.append(Para(text.spans(block.spans) or "&#160;", para_style))
         elif isinstance(block, markup.ListBlock):
             out += render_list(block, look, text, style, indent, depth)
-        else:
+        elif isinstance(block, markup.CodeBlock):
             out.append(Code(look, code_lines(block, look, text), indent))
+        elif isinstance(block, markup.Table):
+            out.append(indented(render_table(block, text, style), indent))
+        elif isinstance(block, markup.MathBlock):
+            out.append(indented(text.display_formula(block.tex), indent))
+        else:
+            figure = text.figure(block)
+            if out and len(out) > 1 and isinstance(out[-2], Para):
+                out[-2].keep = True  # the paragraph that introduces a figure goes on with it
+            out.append(indented(figure, indent))
     return out
+
+
+def render_table(block: markup.Table, text: Text, style: ParagraphStyle) -> PipeTable:
+    """A pipe table: its header in bold, each column's cells aligned as its delimiter row says."""
+    styles = [cell_style(style, align) for align in block.align]
+    rows = []
+    for number, row in enumerate((block.header, *block.rows)):
+        rows.append([Para(text.spans(cell, bold=number == 0) or "&#160;", styles[column] if column < len(styles)
+                          else style) for column, cell in enumerate(row)])
+    return PipeTable(rows, text.look)
+
+
+def indented(block: Flowable, indent: float) -> Flowable:
+    """*block* moved *indent* to the right (inside a list item); itself when *indent* is 0."""
+    return Indented(block, indent) if indent else block
+
+
+class Indented(Flowable):
+    """A block moved *indent* to the right."""
+
+    def __init__(self, block: Flowable, indent: float) -> None:
+        super().__init__()
+        self.block, self.indent = block, indent
+        self.keep = getattr(block, "keep", False)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        width, self.height = self.block.wrap(availWidth - self.indent, availHeight)
+        self.width = width + self.indent
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        return [Indented(part, self.indent) for part in self.block.split(availWidth - self.indent, availHeight)]
+
+    def draw(self) -> None:
+        self.block.drawOn(self.canv, self.indent, 0)
 
 
 def render_list(block: markup.ListBlock, look: Look, text: Text, style: ParagraphStyle,

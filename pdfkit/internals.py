@@ -37,7 +37,9 @@ from reportlab.platypus import paragraph as paragraph_module
 from reportlab.platypus.paragraph import textTransformFrags
 from reportlab.platypus.paraparser import ParaFrag, ParaParser
 
-from deckbook.pdfkit import shaping
+from reportlab.pdfgen.canvas import Canvas
+
+from deckbook.pdfkit import drawings, shaping
 
 _MISSING = object()
 _MAKE_TO_UNICODE = ttfonts.makeToUnicodeCMap
@@ -342,6 +344,29 @@ def date_document(canv, modified: int) -> None:
     doc = canv._doc
     doc._timeStamp = stamp
     doc.signature = hashlib.md5(f"deckbook booklet {modified}".encode(), usedforsecurity=False)
+
+
+class FormulaCanvas(Canvas):
+    """A canvas that draws inline formulas. Text writes a formula into a paragraph as an <onDraw>
+    naming it, then an <img> of its size on the baseline (drawings.inline_formula_xml): reportlab
+    lays the image out like a word, calls the <onDraw>'s callback, then drawImage() with the
+    image's box, where this canvas draws the formula named instead of the placeholder picture."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.formula: str | None = None
+        self.setNamedCB(drawings.FORMULA_CALLBACK, self.next_formula)
+
+    def next_formula(self, canv, kind: str, label: str | None) -> None:
+        """The <onDraw> callback: the next placeholder image is this formula."""
+        self.formula = label
+
+    def drawImage(self, image, x, y, width=None, height=None, mask=None, *args, **kwargs):
+        if self.formula is not None and getattr(image, "fileName", None) == drawings.FORMULA_PLACEHOLDER:
+            key, self.formula = self.formula, None
+            drawings.draw_formula(self, key, x, y, width, height)
+            return width, height
+        return super().drawImage(image, x, y, width, height, mask, *args, **kwargs)
 
 
 class FinishingDocTemplate(BaseDocTemplate):

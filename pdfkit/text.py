@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from reportlab.lib.colors import Color
 from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import Flowable
 
 from deckbook import markup
 from deckbook.bank import Bank, Question, Topic
 from deckbook.diagnostics import Diagnostic
-from deckbook.pdfkit import scripts, shaping, system
+from deckbook.pdfkit import drawings, scripts, shaping, system
 from deckbook.pdfkit.fonts import Family, FontSource, invisible
 from deckbook.pdfkit.look import Look, hex_color
 
@@ -76,6 +77,9 @@ class Text:
         self._system: dict[int, FontSource] | None = None
         self._by_source: dict[FontSource, set[int]] | None = None
         self._used: dict[Family, None] = {look.body: None}
+        #: The tallest a figure may be set, the widest a formula; None: most of the look's text block
+        self.figure_height: float | None = None
+        self.figure_width: float | None = None
 
     @contextlib.contextmanager
     def at(self, place: Place) -> Iterator[None]:
@@ -209,6 +213,17 @@ class Text:
             self._by_source = found
         return self._by_source
 
+    def display_formula(self, tex: str) -> Flowable:
+        """A $$...$$ formula, centred on a line of its own at the body size."""
+        return drawings.DisplayFormula(tex, self.look.size["body"], self.look.space["paragraph"])
+
+    def figure(self, image: markup.Image) -> Flowable:
+        """A figure of the bank, at most *figure_height* tall (the look's text block, less a little,
+        unless set), its alt text as the figure's."""
+        assert self.bank is not None, "figures come from a bank"
+        height = self.figure_height or self.look.height * 0.8
+        return drawings.FigureBlock(self.bank.figures[image.src], image.alt, height, self.look.space["paragraph"])
+
     def xml(self, text: str, chain: tuple[Family | FontSource, ...] | None = None, *, bold: bool = False,
             italic: bool = False) -> str:
         """Plain *text* as paragraph XML: escaped, weight and slant inside any fallback font tag
@@ -224,7 +239,7 @@ class Text:
             out.append(escaped if family is chain[0] else f'<font name="{family.regular}">{escaped}</font>')
         return "".join(out)
 
-    def spans(self, spans: Sequence[markup.Span], *, bold: bool = False, italic: bool = False,
+    def spans(self, spans: Sequence[markup.Inline], *, bold: bool = False, italic: bool = False,
               size: float | None = None) -> str:
         """Inline markup spans as paragraph XML; *bold*, *italic* set all of them so (headings);
         *size* is the paragraph's, which inline code is set a little under."""
@@ -232,6 +247,10 @@ class Text:
         code_size = look.size["inline_code"] * (size or look.size["body"]) / look.size["body"]
         out: list[str] = []
         for span in spans:
+            if isinstance(span, markup.Math):
+                out.append(drawings.inline_formula_xml(span.tex, size or look.size["body"], span.display,
+                                                       self.figure_width or look.width * 0.9))
+                continue
             weight = {"bold": bold or span.strong, "italic": italic or span.emphasis}
             if span.code:
                 self._used.setdefault(look.code, None)

@@ -15,8 +15,9 @@ DEFAULT_OPTIONS = ImportAnkiPackageOptions()
 #: Elements our templates and markup.py write; anything else on a card came from a bank.
 OUR_ELEMENTS = frozenset({
     "div", "span", "hr", "section", "h3", "p", "ul", "ol", "li", "pre", "code", "strong", "em",
+    "table", "thead", "tbody", "tr", "th", "td", "img",
 })
-_BLOCKS = frozenset({"div", "hr", "section", "h3", "p", "ul", "ol", "li", "pre", "br"})
+_BLOCKS = frozenset({"div", "hr", "section", "h3", "p", "ul", "ol", "li", "pre", "br", "table", "tr", "th", "td"})
 _LEADING_STYLE = re.compile(r"\A<style>.*?</style>", re.DOTALL)
 
 

@@ -371,7 +371,7 @@ def test_a_changed_field_list_costs_a_note_type_copy_and_stops_updates(runner, m
     import_package(col, build(runner, monkeypatch, bank_v2, tmp_path / "v1.apkg"))
     fields = apkg.fields
     monkeypatch.setattr(apkg, "FIELDS", (*apkg.FIELDS, "Hint"))
-    monkeypatch.setattr(apkg, "fields", lambda topic, question: [*fields(topic, question), ""])
+    monkeypatch.setattr(apkg, "fields", lambda topic, question, figures=None: [*fields(topic, question, figures), ""])
     edit(bank_v2, ("**whatever**", "**no matter what**"))
 
     log = import_package(col, build(runner, monkeypatch, bank_v2, tmp_path / "v2.apkg", EPOCH + DAY))

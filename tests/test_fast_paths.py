@@ -23,11 +23,12 @@ from deckbook.pdfkit.internals import FastParagraph, Font, fast_paths
 from pdf_support import question, write_bank
 
 HOSTILE = BANKS / "valid" / "hostile.yaml"
-BANKS = ("bundled", "hostile", "generated")
+RICH = BANKS / "valid" / "rich.yaml"
+BANKS = ("bundled", "hostile", "generated", "rich")
 EXPORTERS = (booklet, cards, worksheet, apkg)
 
 PIECES = ("`", "``", "```", " ", "  ", "a", "b c", "x `y` z", "`code`", "*", "_", "\\", "-", "1.", "2)", "\t",
-          "\xa0", "\u2028", "\x0c", "~~~", "é", "<", "&")
+          "\xa0", "\u2028", "\x0c", "~~~", "é", "<", "&", "$", "$x$", "5", "|", "![a](b.png)", "!", "[")
 LINE_STARTS = ("", "", "", " ", "    ", "\t", "```", "````", "```py", "``` py x", "```a`b", "- ", "1. ", "~~~")
 PROSE = ("A `b` c.", "plain text", "`x` and `y`", "", " ", "- item", "x *y*", "  indented `z`", "\t`t`")
 CODE = ("def f():", "    return 1", "", "  ", "\t\tx", "```", "````", "  ```", "```  ", "``` x", "~~~", "    ```")
@@ -89,7 +90,8 @@ def banks(tmp_path_factory) -> dict[str, object]:
                       code=number % 3 == 0, mistakes=(3, 1, 0)[number % 3]) for number in range(1, 13)]
     generated = write_bank(tmp_path_factory.mktemp("fast") / "bank.yaml", items)
     return {name: dates.one_date(load_bank(path), EPOCH)
-            for name, path in (("bundled", BUNDLED), ("hostile", HOSTILE), ("generated", generated))}
+            for name, path in (("bundled", BUNDLED), ("hostile", HOSTILE), ("generated", generated),
+                               ("rich", RICH))}
 
 
 def _write_all(bank) -> dict[str, bytes]:
@@ -120,6 +122,7 @@ def test_the_kits_xml_reader_gives_the_fragments_of_reportlabs_parser(monkeypatc
 
     monkeypatch.setattr(internals, "read_xml", both)
     _write_all(banks[name])
+    declined = [text for text in declined if "<onDraw" not in text]  # formulas: reportlab's parser, always
     assert len(compared) > 20 * max(1, len(declined)), declined[:5]  # nearly all read by the kit
 
 

@@ -67,13 +67,22 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def visible(text: str) -> str:
-    """What a reader sees of a bank text: its markup rendered, white space made single spaces."""
-    return nfc(one_line(markup.plain(text)))
+def visible(text: str, formulas: bool = True) -> str:
+    """What a reader sees of a bank text: its markup rendered, white space made single spaces; a
+    formula as the TeX between MathJax's delimiters that the card's text holds (print draws
+    formulas: without *formulas*, nothing)."""
+    return nfc(one_line(" ".join(pieces(text, formulas))))
 
 
-def pieces(text: str) -> list[str]:
-    """The visible text of each paragraph, list item and code block of a bank text."""
+def _shown(spans, formulas: bool = True) -> str:
+    return "".join(span.text if isinstance(span, markup.Span) else "" if not formulas else
+                   (f"\\[{span.tex}\\]" if span.display else f"\\({span.tex}\\)") for span in spans)
+
+
+def pieces(text: str, formulas: bool = True) -> list[str]:
+    """The visible text of each paragraph, list item, code block, formula and table cell of a bank
+    text (a figure's is its alt text, which is not visible; print draws formulas: without
+    *formulas*, they are left out)."""
     found: list[str] = []
 
     def walk(blocks):
@@ -81,9 +90,14 @@ def pieces(text: str) -> list[str]:
             if isinstance(block, markup.ListBlock):
                 for item in block.items:
                     walk(item)
-            else:
-                found.append(markup.plain(block.code) if isinstance(block, markup.CodeBlock)
-                             else "".join(span.text for span in block.spans))
+            elif isinstance(block, markup.CodeBlock):
+                found.append(markup.plain(block.code))
+            elif isinstance(block, markup.MathBlock):
+                found.append(f"\\[{block.tex}\\]" if formulas else "")
+            elif isinstance(block, markup.Table):
+                found.extend(_shown(cell, formulas) for row in (block.header, *block.rows) for cell in row)
+            elif isinstance(block, markup.Paragraph):
+                found.append(_shown(block.spans, formulas))
     walk(markup.parse(text))
     return found
 
@@ -399,7 +413,7 @@ def test_every_text_of_an_accepted_bank_is_in_the_booklet_text(data):
     assert_no_links_or_actions_but_the_contents(out.getvalue(), len(bank.topics))
     for value in (bank.title, bank.subtitle, *(topic.name for topic in bank.topics),
                   *(value for _, _, value in bank_module.iter_texts(bank))):
-        for piece in pieces(value):  # the question's meta line comes after its first paragraph
+        for piece in pieces(value, formulas=False):  # the question's meta line comes after its first paragraph
             assert squash(nfc(piece)) in text, (piece, value)
     for question in bank.questions:
         assert squash(", ".join(question.tags)) in text
@@ -502,12 +516,16 @@ def test_anki_template_syntax_in_a_field_stays_literal_on_the_card(runner, col, 
 def test_anki_media_and_latex_tags_in_a_bank_stay_text(runner, col, tmp_path):
     bank_file = tmp_path / "media.yaml"
     bank_file.write_text(HEAD + "- id: q\n  topic: a\n  question: 'Play [sound:alarm.mp3] now?'\n"
-                         "  answer: '[latex]x^2[/latex], [$]y[/$] and [$$]z[/$$]'\n")
+                         "  answer: '[latex]x^2[/latex], [\\$]y[/\\$] and [\\$\\$]z[/\\$\\$]'\n"
+                         "  explanation: '[$]y[/$] typed as it is'\n")
     (card,) = _import(runner, col, bank_file, tmp_path)["q"].cards()
     assert not card.question_av_tags()
     assert "<img" not in card.answer()
     assert "Play [sound:alarm.mp3] now?" in read_card_side(card.question())[0]
     assert "[latex]x^2[/latex], [$]y[/$] and [$$]z[/$$]" in read_card_side(card.answer())[0]
+    # unescaped, $]y[/$ is a formula (markdown math), for MathJax: never Anki's [$] LaTeX tag
+    assert r'&#91;<span class="db-math">\(]y&#91;/\)</span>]' in card.answer()
+    assert not os.listdir(col.media.dir())
 
 
 def _pdf_objects(reader: PdfReader):
@@ -552,7 +570,7 @@ def test_no_link_action_or_markup_from_a_bank_reaches_the_pdf(runner, tmp_path, 
     bank = load_bank(INJECTION)
     for value in (bank.title, bank.subtitle, *(topic.name for topic in bank.topics),
                   *(value for _, _, value in bank_module.iter_texts(bank))):
-        assert squash(visible(value)) in text, value
+        assert squash(visible(value, formulas=False)) in text, value
     assert squash('<a href="https://example.com/mistake">a link</a> and <link href="x">reportlab link</link>'
                   ) in text
     assert squash('<img src="x.png" width="9"/> <br/> <para> <onDraw name="x"/>') in text

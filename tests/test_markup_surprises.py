@@ -3,7 +3,7 @@ where it is not, and why.
 
 Underscores are never emphasis (__init__ prints as typed, on the card and on paper). What
 CommonMark changes silently and an author would not expect (2*3*4, a backslash line break, an
-indented code block, a pipe table) is a warning at the text's own line and column; the banks in
+indented code block, a table row with more cells than its header) is a warning at the text's own line and column; the banks in
 tests/banks/warnings/ hold one family each, with the lines they must print.
 """
 
@@ -132,6 +132,7 @@ def test_a_thousand_surprises_in_one_text_are_ten_warnings(runner, tmp_path):
 @pytest.mark.parametrize("text", [
     "2 * 3 * 4", "`2*3*4`", "2\\*3\\*4", "**bold** and *italic*", "f(*args, **kwargs)", "*args and **kwargs",
     "a | b", "ps aux | grep x", "x\\", "C:\\Users\\me", "```\n| a |\n|---|\n```", "```\n    code\n```",
+    "| a | b |\n|---|:-:|\n| 1 | 2 |", "a | b\n--|--\n1 | 2\n3", "$a*b*c$ costs 5", "$x^2*y$",
     "para\n    continued", "1. item\n\n    more of the item", "- a\\\n", "__init__ and __exit__",
 ])
 def test_what_prints_as_typed_is_no_surprise(text):
@@ -148,8 +149,8 @@ def test_what_prints_as_typed_is_no_surprise(text):
     ("\tcode", 1, "this code, indented instead of fenced (1 line)"),
     ("```\nx\n```\n    after", 14, "this code, indented instead of fenced (1 line)"),
     ("- item\n\n      code", 14, "this code, indented instead of fenced"),
-    ("a | b\n--|--", 0, "this table (2 rows)"),
-    ("  - x\n\n    a | b\n    --|--", 11, "this table (2 rows)"),
+    ("a | b\n--|--\n1 | 2 | 3", 20, "this table row has 3 cells and the header 2"),
+    ("  - x\n\n    a | b\n    --|--\n    1|2|3", 35, "this table row has 3 cells and the header 2"),
 ])
 def test_a_surprise_is_found_at_its_offset(text, offset, start):
     (surprise,) = markup.surprises(text)
