@@ -121,7 +121,7 @@ def _measure(bank_path: Path, size: int, repeat: int, work: Path, stages: tuple[
         for name in stages:
             suffix = {"anki": ".apkg", "bare-genanki": ".apkg", "validate": ".apkg", "project": "",
                       "dates": ".toml"}.get(name, ".pdf")
-            out = work / f"{bank_path.stem}-{name}-{run}{suffix}"
+            out = work / f"{bank_path.parent.name}-{name}-{run}{suffix}"
             child = subprocess.run([sys.executable, __file__, "--stage", name, str(banks[name]), str(out)],
                                    capture_output=True, text=True, check=True,
                                    env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
