@@ -37,6 +37,18 @@ def import_package(col: Collection, package: Path) -> ImportResponse.Log:
     return response.log
 
 
+def rendered_cards(col: Collection, package: Path) -> dict[str, tuple[str, str]]:
+    """Import *package* as the import dialog does; each question's card as Anki renders it:
+    {question id: (front HTML, back HTML)}."""
+    import_package(col, package)
+    cards = {}
+    for nid in col.find_notes(""):
+        note = col.get_note(nid)
+        (card,) = note.cards()
+        cards[note["Id"]] = (card.question(), card.answer())
+    return cards
+
+
 class _Reader(HTMLParser):
     """Collects the element names and the text a reader would see."""
 

@@ -28,7 +28,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from anki_support import import_package, read_card_side
+from anki_support import read_card_side, rendered_cards
 from conftest import BANKS, EPOCH, TESTS
 from deckbook import dates, markup
 from deckbook.bank import iter_texts, load_bank
@@ -55,13 +55,7 @@ def _cards(runner, col, bank_file: Path, tmp_path: Path) -> dict[str, tuple[str,
     out = tmp_path / "deck.apkg"
     result = runner.invoke(cli, ["anki", str(bank_file), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    import_package(col, out)
-    cards = {}
-    for nid in col.find_notes(""):
-        note = col.get_note(nid)
-        (card,) = note.cards()
-        cards[note["Id"]] = (card.question(), card.answer())
-    return cards
+    return rendered_cards(col, out)
 
 
 def _nested(depth: int) -> str:
@@ -244,13 +238,19 @@ _FIND_MATH = textwrap.dedent("""
 """)
 
 
-def test_real_mathjax_finds_no_math_on_the_cards(runner, col, tmp_path):
-    """With mathjax-full 3 where node finds it (NODE_PATH), the model above is checked against it."""
+def mathjax_node() -> str:
+    """The node that finds mathjax-full 3 (on NODE_PATH); skips the test where there is none."""
     node = shutil.which("node")
     found = node and subprocess.run([node, "-e", "require.resolve('mathjax-full/js/mathjax.js')"],
                                     capture_output=True, check=False).returncode == 0
     if not found:
         pytest.skip("needs node and the npm package mathjax-full 3 on NODE_PATH")
+    return node
+
+
+def test_real_mathjax_finds_no_math_on_the_cards(runner, col, tmp_path):
+    """With mathjax-full 3 where node finds it (NODE_PATH), the model above is checked against it."""
+    node = mathjax_node()
     cards = _cards(runner, col, EDGES, tmp_path)
     pages = [side for sides in cards.values() for side in sides]
     unbroken = [r"<p>\(x^2\) and \[y\]</p>", r"<p>\<!-- -->(x\<wbr>)</p>", r"<p><code>\(x\)</code></p>"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from anki_support import import_package, read_card_side
+from anki_support import read_card_side, rendered_cards
 from conftest import BANKS
 from deckbook import markup
 from deckbook.cli import cli
@@ -39,13 +39,7 @@ def _cards(runner, col, bank_file, tmp_path) -> dict[str, tuple[str, str]]:
     out = tmp_path / "deck.apkg"
     result = runner.invoke(cli, ["anki", str(bank_file), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    import_package(col, out)
-    cards = {}
-    for nid in col.find_notes(""):
-        note = col.get_note(nid)
-        (card,) = note.cards()
-        cards[note["Id"]] = (card.question(), card.answer())
-    return cards
+    return rendered_cards(col, out)
 
 
 # -- tables ------------------------------------------------------------------------------------
@@ -279,13 +273,9 @@ def test_a_bank_from_standard_input_has_no_folder_for_figures(runner):
 
 def test_real_mathjax_finds_exactly_the_formulas_on_the_cards(runner, col, tmp_path):
     """With mathjax-full 3 where node finds it (NODE_PATH), configured as Anki's reviewer."""
-    from test_markup_safety import _FIND_MATH, mathjax_math
+    from test_markup_safety import _FIND_MATH, mathjax_math, mathjax_node
 
-    node = shutil.which("node")
-    found = node and subprocess.run([node, "-e", "require.resolve('mathjax-full/js/mathjax.js')"],
-                                    capture_output=True, check=False).returncode == 0
-    if not found:
-        pytest.skip("needs node and the npm package mathjax-full 3 on NODE_PATH")
+    node = mathjax_node()
     pages = [side for sides in _cards(runner, col, RICH, tmp_path).values() for side in sides]
     done = subprocess.run([node, "-e", _FIND_MATH], input=json.dumps(pages), text=True, capture_output=True,
                           check=True, timeout=120)
