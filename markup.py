@@ -20,6 +20,7 @@ import functools
 import html
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Union
@@ -852,6 +853,29 @@ def _lex_piece(lexer: Lexer, piece: str) -> list[tuple[_TokenType, str]]:
     if "".join(value for _, value in tokens) != piece:  # a lexer that drops or adds text
         return [(Token.Text, piece)]
     return tokens
+
+
+#: Isolate initiators (LRI, RLI, FSI) and their terminator (PDI): rule P2 skips what is between.
+_ISOLATES, _POP_ISOLATE = "\u2066\u2067\u2068", "\u2069"
+
+
+def right_to_left(text: str) -> bool:
+    """Whether the paragraph *text* reads right to left: its first strong character, outside
+    isolates, is right-to-left (rules P2, P3 of the Unicode bidi algorithm, what HTML's
+    dir="auto" does); text with none reads left to right. Cards and PDFs both ask this."""
+    depth = 0
+    for char in text:
+        if char in _ISOLATES:
+            depth += 1
+        elif char == _POP_ISOLATE:
+            depth = max(depth - 1, 0)
+        elif not depth:
+            kind = unicodedata.bidirectional(char)
+            if kind == "L":
+                return False
+            if kind in ("R", "AL"):
+                return True
+    return False
 
 
 def plain(text: str) -> str:
