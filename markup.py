@@ -20,6 +20,7 @@ import functools
 import html
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Union
@@ -854,6 +855,29 @@ def _lex_piece(lexer: Lexer, piece: str) -> list[tuple[_TokenType, str]]:
     return tokens
 
 
+#: Isolate initiators (LRI, RLI, FSI) and their terminator (PDI): rule P2 skips what is between.
+_ISOLATES, _POP_ISOLATE = "\u2066\u2067\u2068", "\u2069"
+
+
+def right_to_left(text: str) -> bool:
+    """Whether the paragraph *text* reads right to left: its first strong character, outside
+    isolates, is right-to-left (rules P2, P3 of the Unicode bidi algorithm, what HTML's
+    dir="auto" does); text with none reads left to right. Cards and PDFs both ask this."""
+    depth = 0
+    for char in text:
+        if char in _ISOLATES:
+            depth += 1
+        elif char == _POP_ISOLATE:
+            depth = max(depth - 1, 0)
+        elif not depth:
+            kind = unicodedata.bidirectional(char)
+            if kind == "L":
+                return False
+            if kind in ("R", "AL"):
+                return True
+    return False
+
+
 def plain(text: str) -> str:
     """The visible text of a bank text on one line, markup removed (for titles, bookmarks)."""
     return " ".join(_plain_blocks(parse(text)).split())
@@ -901,16 +925,49 @@ Media = Callable[[str], "tuple[str, int, int] | None"]
 
 def to_html(text: str, media: Media | None = None) -> str:
     """One bank text as HTML: every character of the bank escaped, only our tags added; figures as
-    *media* names them, formulas between MathJax's delimiters."""
+    *media* names them, formulas between MathJax's delimiters. A block whose first strong
+    character is right-to-left (see right_to_left) says dir="rtl"; other blocks say nothing."""
     return _no_math(_html_blocks(parse(text), loose=True, media=media))
 
 
-def inline_html(text: str, media: Media | None = None) -> str:
-    """A bank text as inline HTML, for one-line places such as a card's question."""
+def inline_html(text: str, media: Media | None = None, rtl: bool = False) -> str:
+    """A bank text as inline HTML, for one-line places such as a card's question, inside an
+    element that reads right to left when *rtl*: a paragraph that reads the other way is put in
+    a <div> that says so."""
     blocks = parse(text)
     if len(blocks) == 1 and isinstance(blocks[0], Paragraph):
-        return _no_math(_html_spans(blocks[0].spans))
-    return _no_math(_html_blocks(blocks, loose=True, media=media))
+        spans = _html_spans(blocks[0].spans)
+        attribute = dir_attribute(direction(text), rtl)
+        return _no_math(f"<div{attribute}>{spans}</div>" if attribute else spans)
+    return _no_math(_html_blocks(blocks, loose=True, media=media, rtl=rtl))
+
+
+def direction(text: str) -> bool:
+    """Whether the bank text *text* reads right to left, by the first strong character of its
+    paragraphs and lists (formulas, code blocks, figures and tables have no say)."""
+    return right_to_left(_directed_text(parse(text)))
+
+
+def dir_attribute(rtl: bool, parent_rtl: bool = False) -> str:
+    """The dir attribute of an element that reads right to left when *rtl*, inside one that
+    does when *parent_rtl*: nothing when both read the same way. A right-to-left element also
+    starts its lines at its own side: the note type's CSS sets every card flush left, and a
+    change there would restyle every learner's note type."""
+    if rtl == parent_rtl:
+        return ""
+    return ' dir="rtl" style="text-align: start"' if rtl else ' dir="ltr"'
+
+
+def _directed_text(blocks: tuple[Block, ...]) -> str:
+    """The text of *blocks* that sets their direction: their paragraphs' and lists' letters,
+    formulas left out (in a PDF they are pictures)."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            parts.append("".join(span.text for span in block.spans if isinstance(span, Span)))
+        elif isinstance(block, ListBlock):
+            parts.extend(_directed_text(item) for item in block.items)
+    return " ".join(parts)
 
 
 def html_escape(text: str) -> str:
@@ -937,21 +994,31 @@ def math_html(tex: str, display: bool) -> str:
     return f'<span class="{kind}">{opening}{html.escape(tex, quote=False)}{closing}</span>'
 
 
-def _html_blocks(blocks: tuple[Block, ...], loose: bool, media: Media | None = None) -> str:
+def _html_blocks(blocks: tuple[Block, ...], loose: bool, media: Media | None = None, rtl: bool = False) -> str:
+    """*blocks* as HTML inside an element that reads right to left when *rtl*: each paragraph and
+    list reads as its first strong character says, code and formulas left to right."""
     out: list[str] = []
     for block in blocks:
         if isinstance(block, Paragraph):
             body = _html_spans(block.spans)
-            out.append(f"<p>{body}</p>" if loose else body)
+            attribute = dir_attribute(right_to_left(_directed_text((block,))), rtl)
+            out.append(f"<p{attribute}>{body}</p>" if loose else body)
         elif isinstance(block, ListBlock):
             tag = "ol" if block.ordered else "ul"
             start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
-            items = "".join(f"<li>{_html_blocks(item, len(item) > 1, media)}</li>" for item in block.items)
-            out.append(f"<{tag}{start}>{items}</{tag}>")
+            list_rtl = right_to_left(_directed_text((block,)))
+            items = []
+            for item in block.items:
+                item_rtl = right_to_left(_directed_text(item))
+                items.append(f"<li{dir_attribute(item_rtl, list_rtl)}>"
+                             f"{_html_blocks(item, len(item) > 1, media, item_rtl)}</li>")
+            out.append(f"<{tag}{start}{dir_attribute(list_rtl, rtl)}>{''.join(items)}</{tag}>")
         elif isinstance(block, CodeBlock):
-            out.append(_code_html(block.code, block.language))
+            code = _code_html(block.code, block.language)
+            out.append(code.replace("<pre ", '<pre dir="ltr" ', 1) if rtl else code)
         elif isinstance(block, MathBlock):
-            out.append(f'<div class="db-formula">{math_html(block.tex, True)}</div>')
+            attribute = dir_attribute(False, rtl)
+            out.append(f'<div class="db-formula"{attribute}>{math_html(block.tex, True)}</div>')
         elif isinstance(block, Image):
             out.append(_image_html(block, media))
         else:

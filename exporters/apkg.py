@@ -183,7 +183,11 @@ def _mistakes(items: tuple[str, ...], media: markup.Media | None = None) -> str:
     """One mistake as its text; a list of them as a bullet list."""
     if len(items) <= 1:
         return _optional(items[0] if items else None, media)
-    return "<ul>" + "".join(f"<li>{markup.inline_html(item, media)}</li>" for item in items) + "</ul>"
+    rtl = markup.direction(items[0])  # the list's direction: its first strong character's
+    return (f"<ul{markup.dir_attribute(rtl)}>"
+            + "".join(f"<li{markup.dir_attribute(markup.direction(item), rtl)}>"
+                      f"{markup.inline_html(item, media, markup.direction(item))}</li>" for item in items)
+            + "</ul>")
 
 
 def _section(label: str, text: str | None, media: markup.Media | None = None) -> str:

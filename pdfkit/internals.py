@@ -3,6 +3,8 @@ and the one switch that turns the speed-ups built on them off.
 
 - line breaking: reportlab's own ``Paragraph.breakLines``, rebuilt to call a Python ``sameFrag``;
 - paragraph XML: the XML the kit writes, read into the fragments reportlab's parser would make;
+- a right-to-left paragraph, drawn flush right: each line's room left (``extraSpace``) made up
+  for the width shaping gives its letters, which layout measured one by one;
 - a paragraph's first baseline, where reportlab sets its first line and bullet (the answer key
   sets a number there: tests/test_pdf_sheets.py checks both land on one baseline);
 - TrueType fonts that remember the widths they measured and the subset codes they assigned;
@@ -27,6 +29,7 @@ import weakref
 from collections.abc import Iterator
 
 from reportlab import rl_config
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
@@ -193,50 +196,94 @@ class FastParagraph(Paragraph):
         self._laid_width = availWidth
         return width, height
 
+    def right_to_left(self) -> bool:
+        """Whether the wrapped paragraph reads right to left: its first strong character says
+        (see shaping.right_to_left); the parts it splits into keep what the whole said."""
+        found = getattr(self, "_rtl", None)
+        if found is None:
+            found = self._rtl = shaping.right_to_left(" ".join(line_texts(self.blPara)))
+        return found
+
     def drawPara(self, debug=0):
         # right-to-left and complex scripts: each laid-out line shaped and put in visual order
-        # just for drawing; layout measured the logical text
-        laid = self.blPara
-        shown = visual_lines(laid)
-        if shown is None:
+        # just for drawing; layout measured the logical text. A right-to-left paragraph set
+        # flush left is set flush right: its lines start at the right margin
+        laid, style = self.blPara, self.style
+        rtl = self.right_to_left()
+        shown = visual_lines(laid, rtl)
+        if shown is None and not rtl:
             return super().drawPara(debug)
-        self.blPara = shown
+        if shown is not None:
+            self.blPara = shown
+        if rtl and style.alignment == TA_LEFT:
+            self.style = right_aligned(style)
         try:
             return super().drawPara(debug)
         finally:
-            self.blPara = laid
+            self.blPara, self.style = laid, style
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         self.wrap(availWidth, availHeight)
         lines = self.blPara
+        rtl = self.right_to_left()
         parts = super().split(availWidth, availHeight)
         if not hasattr(self, "blPara"):  # reportlab drops the lines when it cannot split; keep them
             self.blPara = lines
+        for part in parts:
+            part._rtl = rtl
         return parts
 
 
-def visual_lines(laid):
+def line_texts(laid) -> list[str]:
+    """The text of each of a paragraph's laid-out lines (reportlab's blPara), as typed."""
+    if laid.kind == 0:
+        return [" ".join(line[1]) for line in laid.lines]
+    return ["".join(getattr(frag, "text", "") for frag in line.words) for line in laid.lines]
+
+
+_RIGHT_ALIGNED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # style -> flush right
+
+
+def right_aligned(style: ParagraphStyle) -> ParagraphStyle:
+    """*style* set flush right: how a right-to-left paragraph of a flush-left style is drawn."""
+    found = _RIGHT_ALIGNED.get(style)
+    if found is None:
+        found = _RIGHT_ALIGNED[style] = ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT)
+    return found
+
+
+def visual_lines(laid, rtl: bool = False):
     """A paragraph's laid-out lines (reportlab's blPara) with every line that holds right-to-left
-    or complex-script text shaped and in visual order; None when no line does."""
+    or complex-script text shaped and in visual order, as lines of a right-to-left paragraph
+    when *rtl*; None when no line holds such text. Shaped text is narrower or wider than the
+    letters layout measured: the lines of a right-to-left paragraph, which end at the left, take
+    the difference into the room they leave, so that they start at the right margin."""
     changed = False
     lines = []
     for line in laid.lines:
         if laid.kind == 0:  # one font: (room left, words)
             text = " ".join(line[1])
-            if shaping.needs_shaping(text):
-                line = (line[0], [shaping.join([piece for _, piece in shaping.visual([(laid.fontName, text)])])])
+            if rtl or shaping.needs_shaping(text):  # a right-to-left paragraph reorders all
+                shown = shaping.join([piece for _, piece in shaping.visual([(laid.fontName, text)], rtl)])
+                room = line[0]
+                if rtl:
+                    room += (pdfmetrics.stringWidth(text, laid.fontName, laid.fontSize)
+                             - pdfmetrics.stringWidth(shown, laid.fontName, laid.fontSize))
+                line = (room, [shown])
                 changed = True
         else:
             words = line.words
-            if not any(hasattr(frag, "cbDefn") for frag in words) and shaping.needs_shaping(
-                    "".join(frag.text for frag in words)):
+            if not any(hasattr(frag, "cbDefn") for frag in words) and (rtl or shaping.needs_shaping(
+                    "".join(frag.text for frag in words))):
                 shown = []
-                for index, piece in shaping.visual([(frag.fontName, frag.text) for frag in words]):
+                for index, piece in shaping.visual([(frag.fontName, frag.text) for frag in words], rtl):
                     frag = copy.copy(words[index])
                     frag.text = piece
                     shown.append(frag)
                 line = copy.copy(line)
                 line.words = shown
+                if rtl:
+                    line.extraSpace += _frags_width(words) - _frags_width(shown)
                 changed = True
         lines.append(line)
     if not changed:
@@ -244,6 +291,10 @@ def visual_lines(laid):
     shown_para = copy.copy(laid)
     shown_para.lines = lines
     return shown_para
+
+
+def _frags_width(frags) -> float:
+    return sum(pdfmetrics.stringWidth(frag.text, frag.fontName, frag.fontSize) for frag in frags)
 
 
 def last_line(paragraph: Paragraph) -> tuple[int, float]:

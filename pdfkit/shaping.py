@@ -1,7 +1,10 @@
 """Lines of right-to-left and complex scripts, set as they read: each line's bidi levels from
 python-bidi (the Unicode Bidirectional Algorithm), its runs shaped by HarfBuzz (uharfbuzz) in
 logical order with their direction (Arabic joining forms, ligatures, Devanagari conjuncts),
-then put in visual order (rule L2) — per line, after line breaking, as the algorithm says.
+then put in visual order (rule L2) — per line, after line breaking, as the algorithm says. A
+paragraph's base direction is that of its first strong character (rules P2, P3; what HTML's
+dir="auto" does): ``right_to_left`` (markup's, the cards' rule too) tells, and each of its lines
+is laid out with it.
 
 A glyph that no character maps to (a joining form, a ligature) gets a private code in its
 font, whose ToUnicode text is the characters it shows: search and copy find the logical text.
@@ -20,6 +23,8 @@ import uharfbuzz
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 
+from deckbook.markup import right_to_left  # noqa: F401 - the kit asks shaping for a paragraph's direction
+
 #: Text that needs this module: right-to-left letters, or a script HarfBuzz must shape.
 _COMPLEX = re.compile("[\u0590-\u08ff\u0900-\u0dff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
                       "\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
@@ -35,14 +40,14 @@ def needs_shaping(text: str) -> bool:
     return _COMPLEX.search(text) is not None
 
 
-def levels(text: str) -> list[int]:
+def levels(text: str, rtl: bool = False) -> list[int]:
     """The embedding level of each character of the line *text* (even: left to right), in a
-    left-to-right paragraph: pages are laid out left to right, as a browser shows
-    <p>שלום means peace</p>."""
+    paragraph whose base direction is right to left when *rtl*, else left to right: in a
+    left-to-right paragraph, "the value ٣٤ is 34" keeps its words in the order typed."""
     from bidi import algorithm  # noqa: PLC0415 - see the module's docstring
 
     storage = algorithm.get_empty_storage()
-    base = 0
+    base = int(rtl)
     storage["base_level"], storage["base_dir"] = base, ("L", "R")[base]
     algorithm.get_embedding_levels(text, storage, False, False)
     algorithm.explicit_embed_and_overrides(storage, False)
@@ -58,11 +63,13 @@ def levels(text: str) -> list[int]:
     return found
 
 
-def visual(segments: Sequence[tuple[str, str]]) -> list[tuple[int, str]]:
+def visual(segments: Sequence[tuple[str, str]], rtl: bool = False) -> list[tuple[int, str]]:
     """A line of (font name, text) segments in logical order, as (segment index, text to draw)
-    in visual order: right-to-left runs reversed and shaped, complex runs shaped."""
+    in visual order: right-to-left runs reversed and shaped, complex runs shaped. The line is
+    one of a right-to-left paragraph when *rtl* (see ``right_to_left``), else of a
+    left-to-right one."""
     text = "".join(piece for _, piece in segments)
-    found = levels(text)
+    found = levels(text, rtl)
     pieces: list[tuple[int, int, int, int]] = []  # (segment, start, end, level)
     offset = 0
     for index, (_, piece) in enumerate(segments):

@@ -344,8 +344,9 @@ def draw_runs(canv, x: float, y: float, runs: Sequence[tuple[Family, str]], size
     line.setCharSpace(tracking)
     line.setFillColor(color)
     segments = [(family.face(bold, False), run) for family, run in runs]
-    if any(shaping.needs_shaping(run) for _, run in runs):
-        segments = [(segments[index][0], piece) for index, piece in shaping.visual(segments)]
+    if any(shaping.needs_shaping(run) for _, run in runs):  # one line, one paragraph
+        rtl = shaping.right_to_left("".join(run for _, run in runs))
+        segments = [(segments[index][0], piece) for index, piece in shaping.visual(segments, rtl)]
     for font, run in segments:
         line.setFont(font, size)
         line.textOut(run)

@@ -418,3 +418,22 @@ def test_every_date_and_id_in_the_package_comes_from_the_ledger_not_the_clock(ru
     later = build(runner, monkeypatch, CARDS, tmp_path / "later.apkg", EPOCH + DAY)
     assert later.read_bytes() == out.read_bytes()  # a current ledger: the clock changes nothing
 
+
+
+def test_a_block_that_starts_in_arabic_says_dir_rtl_on_the_card_and_others_stay_as_they_were(
+        runner, monkeypatch, tmp_path):
+    package = build(runner, monkeypatch, BANKS / "scripts.yaml", tmp_path / "s.apkg")
+    with zipfile.ZipFile(package) as archive:
+        (tmp_path / "collection.anki2").write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(tmp_path / "collection.anki2")
+    fields = {row[0].split("\x1f")[-1]: row[0].split("\x1f") for row in db.execute("select flds from notes")}
+    db.close()
+    question, answer, explanation = fields["arabic-first"][:3]
+    rtl = 'dir="rtl" style="text-align: start"'  # flush right, whatever the note type's CSS says
+    assert question == f'<div {rtl}>ما هو المتغير في Python؟</div>'
+    assert answer == f'<p {rtl}>المتغير اسم يشير إلى قيمة في الذاكرة، مثل x = 5 في Python.</p>'
+    assert explanation == f'<p {rtl}>שלום היא מילה בעברית (peace).</p>'
+    # a paragraph that starts left to right says nothing, Arabic or Hebrew in it or not
+    assert fields["arabic"][:2] == ["the value ٣٤ is 34: مرحبا بالعالم",
+                                    "<p>In Hebrew שלום means peace, and عربي means Arabic</p>"]
+    assert "dir=" not in "".join(fields["greek-cyrillic"])

@@ -300,11 +300,43 @@ def test_arabic_and_hebrew_are_shaped_laid_right_to_left_and_extract_as_typed(ru
     # poppler marks right-to-left runs and may move a space across their edge: letters in order
     text = re.sub(r"[\s\u202b\u202c]", "", _pdf_text(out))
     assert "thevalue٣٤is34:مرحبابالعالم" in text
-    assert "שלוםmeanspeace,andعربيmeansArabic" in text
+    assert "InHebrewשלוםmeanspeace,andعربيmeansArabic" in text
     from deckbook.pdfkit import shaping
 
     assert shaping.levels("the value ٣٤ is 34: مرحبا بالعالم")[-1] == 1
     assert shaping.levels("שלום means peace")[:4] == [1, 1, 1, 1]
+
+
+def _drawn_lines(pdf: Path, page: int) -> dict[float, tuple[float, list[str]]]:
+    """Each line of a page by its baseline: where it starts, and its runs as drawn, left to right."""
+    from pypdf import PdfReader
+
+    lines: dict[float, tuple[float, list[str]]] = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            y = round(cm[5] + tm[5] * cm[3], 1)
+            lines.setdefault(y, (round(cm[4] + tm[4] * cm[0], 1), []))[1].append(text.strip())
+
+    PdfReader(pdf).pages[page].extract_text(visitor_text=visit)
+    return lines
+
+
+def test_a_paragraph_that_starts_in_arabic_or_hebrew_reads_right_to_left_from_the_right_margin(
+        runner, tmp_path):
+    out = tmp_path / "b.pdf"
+    _build(runner, SCRIPTS, out)
+    lines = list(_drawn_lines(out, 1).values())
+    answer = next(line for line in lines if "مثل" in line[1])
+    # as a browser shows <p dir="auto">: the first word at the right, "x = 5 في Python." at the left
+    assert answer[1] == [".Python", "في", "x = 5", "مثل", "الذاكرة،", "في", "قيمة", "إلى", "يشير", "اسم",
+                         "المتغير"]
+    hebrew = next(line for line in lines if "מילה" in line[1])
+    assert hebrew[1] == [".)peace(", "בעברית", "מילה", "היא", "שלום"]  # brackets mirrored, as drawn
+    mixed = next(line for line in lines if "In Hebrew" in line[1])  # left to right, as before
+    assert mixed[1] == ["In Hebrew", "שלום", "means peace, and", "عربي", "means Arabic"]
+    margin = mixed[0]
+    assert answer[0] > margin + 150 and hebrew[0] > margin + 250  # flush right: short lines start far in
 
 
 def test_a_right_to_left_run_is_drawn_in_visual_order_with_joining_forms():
