@@ -70,6 +70,7 @@ class Ledger:
     notetype: Entry | None = None
     questions: Mapping[str, Entry] = field(default_factory=dict)
     removed: Mapping[str, Entry] = field(default_factory=dict)
+    written: bytes = b""  # the file as read_ledger found it: a rebuild rewrites it only if it differs
 
 
 @dataclass(frozen=True)
@@ -134,14 +135,17 @@ def file_date(path: Path, now: float | None = None) -> int:
 def read_ledger(path: Path) -> Ledger | None:
     """The ledger at *path*, None if there is none; InputError with every problem located."""
     try:
-        document = read_toml(path, limit=MAX_FILE_BYTES)
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
     except (FileNotFoundError, IsADirectoryError):  # none, or nothing deckbook can read or replace
         return None
+    try:
+        document = read_toml(path, data, limit=MAX_FILE_BYTES)
     except TomlError as exc:
         raise InputError([replace(problem, message=problem.message + _CONFLICT_HINT.format(file=path.name))
                           if problem.message.startswith("TOML syntax") else problem
                           for problem in exc.problems]) from None
-    return _Reader(document).ledger()
+    return replace(_Reader(document).ledger(), written=data)
 
 
 def digests(bank: Bank) -> tuple[str, dict[str, str]]:
@@ -173,9 +177,9 @@ def update(ledger: Ledger | None, notetype: str, questions: Mapping[str, str], n
     note_type = dated(notetype, old.notetype)
     changes = Changes(
         added=tuple(key for key in questions if key not in old.questions),
-        changed=tuple(key for key in questions if key in old.questions and entries[key] is not old.questions[key]),
+        changed=tuple(key for key in questions if key in old.questions and entries[key] != old.questions[key]),
         removed=tuple(gone),
-        notetype=note_type is not old.notetype,
+        notetype=note_type != old.notetype,
         created=ledger is None,
     )
     return Ledger(note_type, entries, removed), changes
@@ -224,10 +228,8 @@ def date_bank(bank: Bank, bank_file: Path | None, ledger: Ledger | None, *,
     notetype, questions = digests(bank)
     new, changes = update(ledger, notetype, questions, today)
     content = render(new, bank_file.name)
-    if ledger is not None and not changes:
-        current = _read_bytes(path)
-        if current == content:
-            return Dating(apply(bank, new), path, None, changes, _removed(new))
+    if ledger is not None and not changes and ledger.written == content:
+        return Dating(apply(bank, new), path, None, changes, _removed(new))
     why = (writable or cannot_write)(path)
     if why is not None:
         date = epoch if epoch is not None else file_date(bank_file, now)
@@ -268,14 +270,6 @@ def _fallback(bank: Bank, path: Path | None, date: int, why: str) -> Dating:
 
 def _removed(ledger: Ledger) -> dict[str, int]:
     return {key: entry.left for key, entry in sorted(ledger.removed.items())}
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(MAX_FILE_BYTES + 1)
-    except OSError:
-        return None
 
 
 def _checked(seconds: int, what: str, now: float | None) -> int:

@@ -67,9 +67,9 @@ def write(bank: Bank, out: BinaryIO, **options: object) -> Written:
             # a scratch file, read once and deleted: waiting for the disk at each commit buys nothing
             connection.execute("PRAGMA synchronous = OFF")
             connection.execute("PRAGMA journal_mode = MEMORY")
-            # ids are creation times in ms for Anki; start at the bank's date, count up
-            package.write_to_db(connection.cursor(), stamp, itertools.count(stamp * 1000))
-            _date(connection, bank)
+            # ids are creation times in ms for Anki; start at the bank's date, count up. genanki
+            # dates the note type with the timestamp given here; each note carries its own date
+            package.write_to_db(connection.cursor(), bank.notetype_modified, itertools.count(stamp * 1000))
             # genanki's collection row holds constants; its creation date (2014) stays, as a
             # later one could be ahead of the importing clock and Anki counts days from it
             connection.execute("UPDATE col SET mod = ?", (stamp * 1000,))
@@ -259,15 +259,6 @@ def _note_class() -> type[genanki.Note]:
             super().write_to_db(cursor, self.modified or timestamp, deck_id, id_gen)
 
     return Note
-
-
-def _date(connection: sqlite3.Connection, bank: Bank) -> None:
-    """Give the note type its design's date (each note has its question's, from write_to_db)."""
-    (models,) = connection.execute("SELECT models FROM col").fetchone()
-    models = json.loads(models)
-    for model in models.values():
-        model["mod"] = bank.notetype_modified
-    connection.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 
 def _zip(out: BinaryIO, collection: bytes, modified: int, media: Mapping[str, Figure]) -> None:
