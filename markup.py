@@ -296,10 +296,7 @@ def embeds(text: str) -> tuple[Embed, ...]:
     """The figures and formulas of *text*, in text order, each where it starts. Linear in the text."""
     if ("$" not in text and "![" not in text) or "\r" in text or "\0" in text:
         return ()  # the usual text; \r and \0 are refused by the bank's checks
-    lines = text.split("\n")
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    lines, starts = _lines(text)
     found: list[Embed] = []
     cell = 0
     in_table = False
@@ -357,6 +354,15 @@ def _cell_starts(row: str) -> list[int]:
     return [start + len(row[start:end]) - len(row[start:end].lstrip()) for start, end in pieces]
 
 
+def _lines(text: str) -> tuple[list[str], list[int]]:
+    """The lines of *text*, and where each starts in it (one more: where a next one would)."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    return lines, starts
+
+
 def surprises(text: str) -> tuple[Surprise, ...]:
     """What in *text* prints otherwise than an author would expect, in text order: asterisks
     between letters or digits that make emphasis (2*3*4), a backslash line break, code indented
@@ -368,10 +374,7 @@ def surprises(text: str) -> tuple[Surprise, ...]:
             or (("    " in text or "\t" in text) and _INDENTED_LINE.search(text)
                 and _maybe_indented_code(text))):
         return ()  # the usual text: a few searches for a character, at C speed
-    lines = text.split("\n")
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    lines, starts = _lines(text)
     found: dict[int, str] = {}
     breaks: list[int] = []
     header_cells = 0
